@@ -1,0 +1,264 @@
+package dev.registerservice;
+
+import dev.registerservice.config.ConfigLoader;
+import dev.registerservice.config.ServiceConfig;
+import dev.registerservice.config.Transport;
+import dev.registerservice.http.RegisterPage;
+import dev.registerservice.http.RegisterPageHandler;
+import dev.registerservice.http.RouteTable;
+import dev.registerservice.http.TrafficVerticle;
+import dev.registerservice.internal.Internals;
+import dev.registerservice.lifecycle.GracefulShutdown;
+import dev.registerservice.management.ManagementServer;
+import dev.registerservice.management.Readiness;
+import dev.registerservice.metrics.AbortLogSummary;
+import dev.registerservice.metrics.BuildInfo;
+import dev.registerservice.metrics.ConnectionMetrics;
+import dev.registerservice.metrics.EventLoop;
+import dev.registerservice.metrics.LoopLagProbe;
+import dev.registerservice.metrics.PrometheusHygiene;
+import dev.registerservice.metrics.ResponseMetrics;
+import dev.registerservice.metrics.StallDetector;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Builds the running service once: config, the one meter registry, the traffic Vert.x on native epoll with
+ * one {@link TrafficVerticle} per event loop, the event-loop probes, and the management server on its own
+ * single-loop Vert.x. {@link Main} runs it as a process; tests start it in-process on port 0.
+ */
+public final class RegisterService {
+  private static final Logger log = LogManager.getLogger(RegisterService.class);
+  private static final long START_TIMEOUT_SECONDS = 30;
+  private static final long ABORT_SUMMARY_SECONDS = 10;
+
+  private final ServiceConfig config;
+  private final Vertx traffic;
+  private final Vertx management;
+  private final PrometheusMeterRegistry registry;
+  private final List<HttpServer> servers;
+  private final ManagementServer managementServer;
+  private final LoopLagProbe lagProbe;
+  private final GracefulShutdown shutdown;
+
+  private RegisterService(ServiceConfig config, Vertx traffic, Vertx management, PrometheusMeterRegistry registry,
+      List<HttpServer> servers, ManagementServer managementServer, LoopLagProbe lagProbe, GracefulShutdown shutdown) {
+    this.config = config;
+    this.traffic = traffic;
+    this.management = management;
+    this.registry = registry;
+    this.servers = servers;
+    this.managementServer = managementServer;
+    this.lagProbe = lagProbe;
+    this.shutdown = shutdown;
+  }
+
+  /**
+   * Starts everything and returns once both ports listen. Blocks the calling thread, which must not be an
+   * event loop.
+   *
+   * @param env the environment ({@code System.getenv()} in production)
+   * @throws dev.registerservice.config.ConfigException for a bad setting (the message names it)
+   * @throws StartupException when the service cannot start for another reason (the message says why)
+   */
+  public static RegisterService start(Map<String, String> env) {
+    Vertx management = Vertx.builder().with(new VertxOptions()
+        .setEventLoopPoolSize(1)
+        .setWorkerPoolSize(1)
+        .setInternalBlockingPoolSize(1)
+        .setPreferNativeTransport(true)).build();
+    Vertx traffic = null;
+    try {
+      ServiceConfig config = await(ConfigLoader.load(management, env));
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      registry.config().meterFilter(new PrometheusHygiene());
+      traffic = trafficVertx(config, registry);
+      return assemble(config, traffic, management, registry);
+    } catch (RuntimeException e) {
+      if (traffic != null) {
+        traffic.close();
+      }
+      management.close();
+      throw e;
+    }
+  }
+
+  private static Vertx trafficVertx(ServiceConfig config, PrometheusMeterRegistry registry) {
+    int threshold = config.stallThresholdMs();
+    VertxOptions options = new VertxOptions()
+        .setEventLoopPoolSize(config.eventLoops())
+        .setPreferNativeTransport(config.transport() == Transport.EPOLL);
+    VertxBuilder builder = Vertx.builder();
+    if (config.metricsEnabled()) {
+      // The checker looks often enough to see a block soon after it passes the threshold.
+      options.setBlockedThreadCheckInterval(Math.max(5, Math.min(threshold / 4, 50)))
+          .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
+          .setMaxEventLoopExecuteTime(threshold)
+          .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+          .setMetricsOptions(new MicrometerMetricsOptions()
+              .setEnabled(true)
+              .setJvmMetricsEnabled(true)
+              .setNettyMetricsEnabled(true));
+      builder.withMetrics(new MicrometerMetricsFactory(registry));
+    }
+    Vertx vertx = builder.with(options).build();
+    if (config.transport() == Transport.EPOLL && !vertx.isNativeTransportEnabled()) {
+      Throwable cause = vertx.unavailableNativeTransportCause();
+      vertx.close();
+      throw new StartupException("native epoll transport unavailable: " + cause
+          + " (set REGISTER_TRANSPORT=nio to run on NIO instead)");
+    }
+    return vertx;
+  }
+
+  private static RegisterService assemble(ServiceConfig config, Vertx traffic, Vertx management,
+      PrometheusMeterRegistry registry) {
+    String transport = traffic.isNativeTransportEnabled() ? "epoll" : "nio";
+    if (transport.equals("nio")) {
+      log.warn("RUNNING ON THE NIO TRANSPORT (REGISTER_TRANSPORT=nio): native epoll is off; abort causes are read"
+          + " from exception messages, not errno");
+    }
+    String version = RegisterService.class.getPackage().getImplementationVersion();
+    BuildInfo.register(registry, version == null ? "dev" : version, Internals.vertxVersion(), transport);
+    new FileDescriptorMetrics().bindTo(registry);
+
+    RegisterPage page = RegisterPage.render(config.bodyBytes(), config.chunkSize());
+    List<String> routePaths = List.of(RegisterPageHandler.ROUTE);
+    ResponseMetrics responses = new ResponseMetrics(registry, routePaths);
+    ConnectionMetrics connections = new ConnectionMetrics(registry);
+    RegisterPageHandler registerPage =
+        new RegisterPageHandler(page, responses, config.metricsEnabled(), config.accessLog());
+    RouteTable routes = RouteTable.builder()
+        .get(RegisterPageHandler.ROUTE, registerPage::handle)
+        .head(RegisterPageHandler.ROUTE, registerPage::handle)
+        .build();
+
+    List<EventLoop> loops = Internals.eventLoops(traffic);
+    LoopLagProbe lagProbe = null;
+    StallDetector stalls = null;
+    if (config.metricsEnabled()) {
+      stalls = new StallDetector(registry, loops, config.stallThresholdMs());
+      Internals.onBlockedThread(traffic, stalls::onBlocked);
+      lagProbe = new LoopLagProbe(registry, loops, config.lagProbeIntervalMs(), stalls, Internals::pendingTasks);
+      verifyOneProbePerLoop(loops, config.eventLoops());
+      lagProbe.start();
+    }
+
+    AtomicBoolean shuttingDown = new AtomicBoolean();
+    List<TrafficVerticle> verticles = new CopyOnWriteArrayList<>();
+    await(traffic.deployVerticle(() -> {
+      TrafficVerticle verticle = new TrafficVerticle(config, routes, connections, shuttingDown::get);
+      verticles.add(verticle);
+      return verticle;
+    }, new DeploymentOptions().setInstances(config.eventLoops())));
+    List<HttpServer> servers = verticles.stream().map(TrafficVerticle::server).toList();
+
+    Readiness readiness = new Readiness();
+    StallDetector stallSource = stalls;
+    LoopLagProbe lagSource = lagProbe;
+    ManagementServer managementServer = await(ManagementServer.start(management, config.managementHost(),
+        config.managementPort(), registry, readiness, config.readyMaxLagMs(),
+        () -> stallSource != null && stallSource.anyLoopStalled(),
+        () -> lagSource == null ? 0 : lagSource.worstRecentP99Millis()));
+    readiness.listening();
+    if (config.metricsEnabled()) {
+      management.setPeriodic(TimeUnit.SECONDS.toMillis(ABORT_SUMMARY_SECONDS),
+          new AbortLogSummary(responses, ABORT_SUMMARY_SECONDS)::runOnTimer);
+    }
+    GracefulShutdown shutdown = new GracefulShutdown(management, readiness, shuttingDown, servers, responses,
+        connections, config.shutdownDrainDelaySeconds(), config.shutdownTimeoutSeconds());
+    log.info("Listening: traffic on {}:{} ({} event loops, transport {}), management on {}:{}; config from {};"
+            + " page {} bytes in {}-byte chunks",
+        config.httpHost(), servers.get(0).actualPort(), loops.size(), transport, config.managementHost(),
+        managementServer.port(), config.source(), page.length(), config.chunkSize());
+    return new RegisterService(config, traffic, management, registry, servers, managementServer, lagProbe, shutdown);
+  }
+
+  /** One probe per event loop, each on its own thread: otherwise some loop's stalls would go unseen. */
+  private static void verifyOneProbePerLoop(List<EventLoop> loops, int expected) {
+    HashSet<Thread> threads = new HashSet<>();
+    loops.forEach(loop -> threads.add(loop.thread()));
+    if (loops.size() != expected || threads.size() != expected) {
+      throw new StartupException("expected " + expected + " event loops on distinct threads, found " + loops.size()
+          + " loops on " + threads.size() + " threads");
+    }
+    log.info("Event-loop lag probes: one per loop on {} distinct threads {}", threads.size(),
+        loops.stream().map(EventLoop::name).toList());
+  }
+
+  public int httpPort() {
+    return servers.get(0).actualPort();
+  }
+
+  public int managementPort() {
+    return managementServer.port();
+  }
+
+  public ServiceConfig config() {
+    return config;
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** True when the traffic server runs on native epoll. */
+  public boolean nativeTransport() {
+    return traffic.isNativeTransportEnabled();
+  }
+
+  /** The SIGTERM sequence; completes with the process exit code once traffic has stopped, then closes the rest. */
+  public Future<Integer> drainAndStop() {
+    return shutdown.run().compose(code -> close().map(code));
+  }
+
+  /** Closes everything at once (tests; or after the drain). */
+  public Future<Void> close() {
+    if (lagProbe != null) {
+      lagProbe.stop();
+    }
+    return traffic.close()
+        .eventually(managementServer::close)
+        .eventually(management::close)
+        .eventually(() -> {
+          registry.close();
+          return Future.succeededFuture();
+        });
+  }
+
+  static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StartupException("interrupted while starting");
+    } catch (TimeoutException e) {
+      throw new StartupException("start-up did not finish within " + START_TIMEOUT_SECONDS + " s");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException) {
+        throw (RuntimeException) cause;
+      }
+      throw new StartupException(String.valueOf(cause.getMessage()));
+    }
+  }
+}

@@ -1,0 +1,187 @@
+package dev.registerservice.config;
+
+import io.vertx.config.ConfigRetriever;
+import io.vertx.config.ConfigRetrieverOptions;
+import io.vertx.config.ConfigStoreOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Builds the {@link ServiceConfig}: environment beats the YAML file (read with vertx-config) beats the
+ * defaults in {@link Setting}. Every value is validated here; a bad one fails with a {@link ConfigException}.
+ */
+public final class ConfigLoader {
+  private static final Logger log = LogManager.getLogger(ConfigLoader.class);
+  private static final int MAX_BODY_BYTES = 1 << 30;
+
+  private final Map<String, String> env;
+  private final JsonObject file;
+  private final String fileName;
+
+  private ConfigLoader(Map<String, String> env, JsonObject file, String fileName) {
+    this.env = env;
+    this.file = file;
+    this.fileName = fileName;
+  }
+
+  /** Reads the config file named by {@code REGISTER_CONFIG_FILE} (or the default path, if it exists). */
+  public static Future<ServiceConfig> load(Vertx vertx, Map<String, String> env) {
+    String explicit = env.get(Setting.CONFIG_FILE_ENV);
+    String path = explicit != null ? explicit : Setting.DEFAULT_CONFIG_FILE;
+    if (!Files.isRegularFile(Path.of(path))) {
+      if (explicit != null) {
+        return Future.failedFuture(new ConfigException(
+            Setting.CONFIG_FILE_ENV + "=" + explicit + ": no such file"));
+      }
+      return Future.succeededFuture(new ConfigLoader(env, new JsonObject(), "built-in defaults").build());
+    }
+    ConfigStoreOptions store = new ConfigStoreOptions()
+        .setType("file")
+        .setFormat(path.endsWith(".json") ? "json" : "yaml")
+        .setConfig(new JsonObject().put("path", path));
+    ConfigRetriever retriever = ConfigRetriever.create(vertx, new ConfigRetrieverOptions()
+        .setScanPeriod(0)
+        .addStore(store));
+    return retriever.getConfig()
+        .eventually(retriever::close)
+        .recover(err -> Future.failedFuture(new ConfigException(
+            Setting.CONFIG_FILE_ENV + "=" + path + ": cannot be read: " + oneLine(err))))
+        .map(json -> new ConfigLoader(env, json, path).build());
+  }
+
+  /** Builds from the environment and an already parsed file; for callers that have no Vert.x yet. */
+  static ServiceConfig fromValues(Map<String, String> env, JsonObject file) {
+    return new ConfigLoader(env, file, "test values").build();
+  }
+
+  private ServiceConfig build() {
+    warnAboutUnknownVariables();
+    return new ServiceConfig(
+        host(Setting.HTTP_HOST),
+        port(Setting.HTTP_PORT),
+        intIn(Setting.EVENT_LOOPS, 1, 256),
+        intIn(Setting.WRITE_QUEUE_BYTES, 1024, 64 << 20),
+        intIn(Setting.IDLE_TIMEOUT_SECONDS, 0, 86_400),
+        intIn(Setting.WRITE_TIMEOUT_SECONDS, 0, 86_400),
+        intIn(Setting.MAX_CONNECTIONS, 1, 1_000_000),
+        transport(),
+        host(Setting.MANAGEMENT_HOST),
+        port(Setting.MANAGEMENT_PORT),
+        intIn(Setting.CHUNK_SIZE, 1, 1 << 20),
+        intIn(Setting.BODY_BYTES, 1, MAX_BODY_BYTES),
+        bool(Setting.METRICS_ENABLED),
+        intIn(Setting.LAG_PROBE_INTERVAL_MS, 1, 10_000),
+        intIn(Setting.STALL_THRESHOLD_MS, 10, 60_000),
+        intIn(Setting.READY_MAX_LAG_MS, 0, 60_000),
+        intIn(Setting.SHUTDOWN_DRAIN_DELAY_SECONDS, 0, 3_600),
+        intIn(Setting.SHUTDOWN_TIMEOUT_SECONDS, 0, 3_600),
+        bool(Setting.ACCESS_LOG),
+        fileName);
+  }
+
+  /** Kubernetes injects {@code <SERVICE>_PORT}-style variables; an unknown name is worth one warning, not a failure. */
+  private void warnAboutUnknownVariables() {
+    TreeSet<String> unknown = new TreeSet<>();
+    for (String name : env.keySet()) {
+      if (name.startsWith("REGISTER_") && !Setting.isKnownEnv(name)) {
+        unknown.add(name);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      log.warn("Ignoring unknown environment variables {}", unknown);
+    }
+  }
+
+  /** A raw value and a description of where it came from, for error messages. */
+  private record Raw(String value, String origin) {
+  }
+
+  private Raw raw(Setting setting) {
+    String fromEnv = env.get(setting.env());
+    if (fromEnv != null) {
+      return new Raw(fromEnv.trim(), setting.env());
+    }
+    Object fromFile = lookup(setting.key());
+    if (fromFile != null) {
+      return new Raw(String.valueOf(fromFile).trim(), setting.key() + " in " + fileName);
+    }
+    return new Raw(setting.defaultValue(), setting.key() + " (default)");
+  }
+
+  private Object lookup(String dottedKey) {
+    String[] parts = dottedKey.split("\\.");
+    JsonObject node = file;
+    for (int i = 0; i < parts.length - 1; i++) {
+      Object child = node.getValue(parts[i]);
+      if (!(child instanceof JsonObject)) {
+        return null;
+      }
+      node = (JsonObject) child;
+    }
+    return node.getValue(parts[parts.length - 1]);
+  }
+
+  private static ConfigException invalid(Raw raw, String expectation) {
+    return new ConfigException("invalid configuration: " + raw.origin() + " = '" + raw.value() + "': " + expectation);
+  }
+
+  private int intIn(Setting setting, int min, int max) {
+    Raw raw = raw(setting);
+    long value;
+    try {
+      value = Long.parseLong(raw.value());
+    } catch (NumberFormatException e) {
+      throw invalid(raw, "expected a whole number from " + min + " to " + max);
+    }
+    if (value < min || value > max) {
+      throw invalid(raw, "expected a whole number from " + min + " to " + max);
+    }
+    return (int) value;
+  }
+
+  private int port(Setting setting) {
+    return intIn(setting, 0, 65_535);
+  }
+
+  private String host(Setting setting) {
+    Raw raw = raw(setting);
+    if (raw.value().isEmpty() || raw.value().chars().anyMatch(Character::isWhitespace)) {
+      throw invalid(raw, "expected a host name or IP address");
+    }
+    return raw.value();
+  }
+
+  private boolean bool(Setting setting) {
+    Raw raw = raw(setting);
+    switch (raw.value().toLowerCase(Locale.ROOT)) {
+      case "true":
+        return true;
+      case "false":
+        return false;
+      default:
+        throw invalid(raw, "expected true or false");
+    }
+  }
+
+  private Transport transport() {
+    Raw raw = raw(Setting.TRANSPORT);
+    try {
+      return Transport.valueOf(raw.value().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw invalid(raw, "expected epoll or nio");
+    }
+  }
+
+  private static String oneLine(Throwable err) {
+    String message = err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
+    return message.replace('\n', ' ');
+  }
+}

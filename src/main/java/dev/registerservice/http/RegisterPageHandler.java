@@ -1,0 +1,204 @@
+package dev.registerservice.http;
+
+import dev.registerservice.internal.ConnectionWatch;
+import dev.registerservice.internal.Internals;
+import dev.registerservice.metrics.AbortCause;
+import dev.registerservice.metrics.AbortPhase;
+import dev.registerservice.metrics.CloseReason;
+import dev.registerservice.metrics.ResponseMetrics;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * {@code GET} and {@code HEAD /user/register}: streams the pre-rendered page chunk by chunk, honouring
+ * backpressure, and accounts for every response that the client abandons.
+ */
+public final class RegisterPageHandler {
+  public static final String ROUTE = "/user/register";
+  private static final Logger accessLog = LogManager.getLogger("access");
+  private static final CharSequence TEXT_HTML = HttpHeaders.createOptimized("text/html; charset=utf-8");
+
+  private final RegisterPage page;
+  private final CharSequence contentLength;
+  private final ResponseMetrics metrics;
+  private final boolean instrumented;
+  private final boolean logAccess;
+
+  /**
+   * @param metrics response meters; with {@code instrumented} false (metrics disabled) only responses in
+   *     flight are tracked, which graceful shutdown needs
+   */
+  public RegisterPageHandler(RegisterPage page, ResponseMetrics metrics, boolean instrumented, boolean logAccess) {
+    this.page = page;
+    this.contentLength = HttpHeaders.createOptimized(String.valueOf(page.length()));
+    this.metrics = metrics;
+    this.instrumented = instrumented;
+    this.logAccess = logAccess;
+  }
+
+  public void handle(HttpServerRequest request) {
+    HttpServerResponse response = request.response();
+    MultiMap headers = response.headers();
+    headers.set(HttpHeaders.CONTENT_TYPE, TEXT_HTML);
+    if (request.version() == HttpVersion.HTTP_1_0) {
+      // HTTP/1.0 has no chunked encoding.
+      headers.set(HttpHeaders.CONTENT_LENGTH, contentLength);
+    } else {
+      response.setChunked(true);
+    }
+    if (request.method() == HttpMethod.HEAD) {
+      if (request.version() != HttpVersion.HTTP_1_0) {
+        // Vert.x drops Transfer-Encoding from HEAD responses after we set it; put it back as the headers go
+        // out, so HEAD shows what GET sends. The encoder still writes no body for HEAD.
+        response.headersEndHandler(v -> headers.set(HttpHeaders.TRANSFER_ENCODING, HttpHeaders.CHUNKED));
+      }
+      response.end();
+      return;
+    }
+    new Stream(request, response).pump();
+  }
+
+  /** One response in progress. Lives on the connection's event loop; Futures complete there, in write order. */
+  private final class Stream implements Handler<AsyncResult<Void>> {
+    private final HttpServerRequest request;
+    private final HttpServerResponse response;
+    private final Buffer[] chunks = page.chunks();
+    private final long startNanos;
+    private int written;
+    private int completed;
+    private long sentBytes;
+    private long queuedBytes;
+    private boolean done;
+    private boolean paused;
+
+    Stream(HttpServerRequest request, HttpServerResponse response) {
+      this.request = request;
+      this.response = response;
+      this.startNanos = logAccess ? System.nanoTime() : 0;
+      metrics.started();
+    }
+
+    void pump() {
+      int last = chunks.length - 1;
+      while (written <= last && !done) {
+        if (response.writeQueueFull()) {
+          pause();
+          return;
+        }
+        Buffer chunk = chunks[written];
+        Future<Void> write = written == last ? response.end(chunk) : response.write(chunk);
+        written++;
+        if (instrumented) {
+          queuedBytes += chunk.length();
+          metrics.queued(chunk.length());
+          write.onComplete(this);
+        } else if (written > last) {
+          write.onComplete(this);
+        }
+      }
+    }
+
+    private void pause() {
+      if (!paused) {
+        paused = true;
+        response.drainHandler(v -> pump());
+        // A close while we wait for drain fails no write of ours: hear about it here.
+        response.exceptionHandler(this::failed);
+      }
+    }
+
+    /** A write or end Future completed. */
+    @Override
+    public void handle(AsyncResult<Void> result) {
+      if (done) {
+        return;
+      }
+      if (result.failed()) {
+        failed(result.cause());
+        return;
+      }
+      if (instrumented) {
+        int size = chunks[completed].length();
+        completed++;
+        sentBytes += size;
+        queuedBytes -= size;
+        metrics.queued(-size);
+        if (completed < chunks.length) {
+          return;
+        }
+      } else {
+        sentBytes = page.length();
+      }
+      done = true;
+      metrics.finished();
+      if (logAccess) {
+        logAccess(200);
+      }
+    }
+
+    private void failed(Throwable failure) {
+      if (done) {
+        return;
+      }
+      done = true;
+      metrics.finished();
+      AbortCause cause = classify(failure);
+      if (cause == null) {
+        metrics.cutByShutdown();
+      } else if (instrumented) {
+        metrics.aborted(ROUTE, cause, completed == 0 ? AbortPhase.BEFORE_HEADERS : AbortPhase.MID_BODY, sentBytes);
+      }
+      if (instrumented) {
+        metrics.queued(-queuedBytes);
+        queuedBytes = 0;
+      }
+      if (logAccess) {
+        // nginx's convention: 499, the client closed the connection before the response was complete.
+        logAccess(499);
+      }
+    }
+
+    /**
+     * The errno says how the client went away; the connection's watch says whether we closed it ourselves
+     * (a timeout counts as the client's, a shutdown is not a client abort at all: null).
+     */
+    private AbortCause classify(Throwable failure) {
+      AbortCause cause = AbortCause.of(failure);
+      ConnectionWatch watch = Internals.watchOf(request.connection());
+      if (watch == null) {
+        return cause;
+      }
+      CloseReason reason = watch.closeReason();
+      if (reason == null) {
+        watch.clientWentAway(cause);
+        return cause;
+      }
+      switch (reason) {
+        case WRITE_TIMEOUT:
+        case IDLE_TIMEOUT:
+          return AbortCause.TIMEOUT;
+        case SHUTDOWN:
+          return null;
+        case CLIENT_RESET:
+          return cause == AbortCause.EOF ? AbortCause.ECONNRESET : cause;
+        default:
+          return cause;
+      }
+    }
+
+    private void logAccess(int status) {
+      accessLog.info("{} \"{} {} {}\" {} {} {}ms", request.remoteAddress(), request.method(), request.uri(),
+          request.version(), status, sentBytes, (System.nanoTime() - startNanos) / 1_000_000);
+    }
+  }
+}

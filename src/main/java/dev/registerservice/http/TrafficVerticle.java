@@ -1,0 +1,78 @@
+package dev.registerservice.http;
+
+import dev.registerservice.StartupException;
+import dev.registerservice.config.ServiceConfig;
+import dev.registerservice.internal.ConnectionWatch;
+import dev.registerservice.internal.Internals;
+import dev.registerservice.metrics.ConnectionMetrics;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * One instance per event loop; Vert.x shares the listening port between them and spreads connections
+ * over the loops. Everything it uses is built once in {@code RegisterService} and handed in.
+ */
+public final class TrafficVerticle extends VerticleBase {
+  private static final Logger log = LogManager.getLogger(TrafficVerticle.class);
+
+  private final ServiceConfig config;
+  private final Handler<HttpServerRequest> routes;
+  private final ConnectionMetrics connections;
+  private final BooleanSupplier shuttingDown;
+  private HttpServer server;
+
+  public TrafficVerticle(ServiceConfig config, Handler<HttpServerRequest> routes, ConnectionMetrics connections,
+      BooleanSupplier shuttingDown) {
+    this.config = config;
+    this.routes = routes;
+    this.connections = connections;
+    this.shuttingDown = shuttingDown;
+  }
+
+  @Override
+  public Future<?> start() {
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(config.httpHost())
+        // Port 0 would give every instance its own random port; a negative port shares one random port.
+        .setPort(config.httpPort() == 0 ? -1 : config.httpPort())
+        // With h2c detection on, Vert.x announces a connection only after its first bytes; we need accept.
+        .setHttp2ClearTextEnabled(false)
+        .setIdleTimeout(config.idleTimeoutSeconds())
+        .setWriteIdleTimeout(config.writeTimeoutSeconds())
+        .setIdleTimeoutUnit(TimeUnit.SECONDS)
+        .setTcpNoDelay(true)
+        .setAcceptBacklog(1024)
+        .setCompressionSupported(false)
+        .setDecompressionSupported(false);
+    server = vertx.createHttpServer(options)
+        .connectionHandler(this::connected)
+        .exceptionHandler(this::connectionFailed)
+        .requestHandler(routes);
+    return server.listen().recover(err -> Future.failedFuture(new StartupException(
+        "cannot listen on traffic port " + config.httpHost() + ":" + config.httpPort() + ": " + err.getMessage())));
+  }
+
+  private void connected(HttpConnection connection) {
+    Internals.watch(connection, new ConnectionWatch(connections, shuttingDown, config.maxConnections()),
+        config.writeQueueBytes());
+  }
+
+  /** Read errors of connections (a reset keep-alive connection at the end of a wrk run): traffic, not errors. */
+  private void connectionFailed(Throwable failure) {
+    log.debug("Traffic connection failed: {}", failure.toString());
+  }
+
+  /** The listening server, for graceful shutdown. */
+  public HttpServer server() {
+    return server;
+  }
+}

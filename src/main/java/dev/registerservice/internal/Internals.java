@@ -1,0 +1,100 @@
+package dev.registerservice.internal;
+
+import dev.registerservice.metrics.EventLoop;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelPipeline;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.net.impl.VertxConnection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.function.BiConsumer;
+
+/** Uses of Vert.x internal API, each for a reason the public API cannot serve. */
+public final class Internals {
+  private static final String WATCH = "registerConnectionWatch";
+
+  private Internals() {
+  }
+
+  /**
+   * The traffic event loops with their threads. Vert.x 5 does not expose its Netty event-loop group
+   * publicly; the lag probe must schedule on each loop itself, not on a context that may share one.
+   */
+  public static List<EventLoop> eventLoops(Vertx vertx) {
+    List<EventLoop> loops = new ArrayList<>();
+    for (EventExecutor executor : ((VertxInternal) vertx).nettyEventLoopGroup()) {
+      try {
+        Thread thread = executor.submit(Thread::currentThread).get();
+        loops.add(new EventLoop(loops.size(), thread, executor));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while listing event loops", e);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("cannot reach event loop", e.getCause());
+      }
+    }
+    return loops;
+  }
+
+  /** Netty's queue depth for a loop; the stock Netty gauge has different tags, so we export our own. */
+  public static double pendingTasks(EventLoop loop) {
+    return loop.executor() instanceof SingleThreadEventExecutor
+        ? ((SingleThreadEventExecutor) loop.executor()).pendingTasks()
+        : Double.NaN;
+  }
+
+  /**
+   * Replaces the blocked-thread checker's logging with our handler (thread, blocked nanos). The checker's
+   * interval and limits are set through the public {@code VertxOptions}; only this hook is internal.
+   */
+  public static void onBlockedThread(Vertx vertx, BiConsumer<Thread, Long> handler) {
+    ((VertxInternal) vertx).blockedThreadChecker()
+        .setThreadBlockedHandler(event -> handler.accept(event.thread(), event.duration()));
+  }
+
+  /**
+   * A slice of a shared, pre-rendered direct buffer as a Vert.x Buffer. Unreleasable, so Netty never frees
+   * the page under other responses; Vert.x's public {@code Buffer.buffer(..)} would copy it to the heap,
+   * and epoll then copies heap buffers back to direct memory on every write.
+   */
+  public static Buffer sharedSlice(ByteBuf page, int offset, int length) {
+    return BufferInternal.buffer(Unpooled.unreleasableBuffer(page.slice(offset, length)));
+  }
+
+  /**
+   * Puts a {@link ConnectionWatch} on a new HTTP/1.x connection, right before Vert.x's own handler (after
+   * the idle-state handler, so it sees idle events first, and where Vert.x's closes pass through it), and
+   * sets the connection's write-queue size once rather than on every response.
+   */
+  public static void watch(HttpConnection connection, ConnectionWatch watch, int writeQueueBytes) {
+    VertxConnection conn = (VertxConnection) connection;
+    conn.doSetWriteQueueMaxSize(writeQueueBytes);
+    ChannelPipeline pipeline = conn.channelHandlerContext().pipeline();
+    pipeline.addBefore("handler", WATCH, watch);
+  }
+
+  /** The watch installed on a connection, or null (metrics off, or not a traffic connection). */
+  public static ConnectionWatch watchOf(HttpConnection connection) {
+    if (!(connection instanceof VertxConnection)) {
+      return null;
+    }
+    return (ConnectionWatch) ((VertxConnection) connection).channelHandlerContext().pipeline().get(WATCH);
+  }
+
+  /** Sets the write-queue size on a connection without a watch. */
+  public static void setWriteQueueBytes(HttpConnection connection, int writeQueueBytes) {
+    ((VertxConnection) connection).doSetWriteQueueMaxSize(writeQueueBytes);
+  }
+
+  public static String vertxVersion() {
+    return VertxInternal.version();
+  }
+}

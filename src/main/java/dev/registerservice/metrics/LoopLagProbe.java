@@ -1,0 +1,116 @@
+package dev.registerservice.metrics;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Measures how late each traffic event loop runs a task it was asked to run at a fixed time.
+ *
+ * <p>Each loop runs a one-shot task that re-arms itself: a periodic timer would catch up back-to-back after
+ * a stall and hide it, while a one-shot's lateness is exactly how long the loop was busy. Records into
+ * {@code eventloop_lag_seconds{loop}} and keeps the last ten seconds of samples for the readiness check.
+ */
+public final class LoopLagProbe {
+  private static final Duration[] BUCKETS = {
+      Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000),
+      Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10),
+      Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+      Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+      Duration.ofSeconds(10)};
+  private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+  /** Told after every tick, on the loop's own thread. */
+  public interface TickListener {
+    void onTick(int loop, long lagNanos);
+  }
+
+  private final List<Probe> probes;
+  private volatile boolean stopped;
+
+  public LoopLagProbe(MeterRegistry registry, List<EventLoop> loops, long intervalMillis, TickListener listener,
+      ToDoubleFunction<EventLoop> pendingTasks) {
+    long intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMillis);
+    int windowSize = (int) Math.max(1, WINDOW_NANOS / intervalNanos);
+    this.probes = loops.stream().map(loop -> {
+      Timer timer = Timer.builder("eventloop.lag")
+          .description("How late a task scheduled on the event loop ran (timer drift); _max is the worst recent lag")
+          .tag("loop", loop.name())
+          .serviceLevelObjectives(BUCKETS)
+          .register(registry);
+      Gauge.builder("eventloop.pending.tasks", loop, pendingTasks)
+          .description("Tasks queued on the event loop, waiting to run")
+          .tag("loop", loop.name())
+          .register(registry);
+      return new Probe(loop, timer, intervalNanos, windowSize, listener);
+    }).toList();
+  }
+
+  public void start() {
+    probes.forEach(Probe::arm);
+  }
+
+  public void stop() {
+    stopped = true;
+  }
+
+  /** The 99th percentile of lag over the last ten seconds on the worst loop, in milliseconds. */
+  public double worstRecentP99Millis() {
+    double worst = 0;
+    for (Probe probe : probes) {
+      worst = Math.max(worst, probe.recentP99Nanos() / 1e6);
+    }
+    return worst;
+  }
+
+  private final class Probe implements Runnable {
+    private final EventLoop loop;
+    private final Timer timer;
+    private final long intervalNanos;
+    private final TickListener listener;
+    private final AtomicLongArray window;
+    private int next;
+    private long due;
+
+    Probe(EventLoop loop, Timer timer, long intervalNanos, int windowSize, TickListener listener) {
+      this.loop = loop;
+      this.timer = timer;
+      this.intervalNanos = intervalNanos;
+      this.listener = listener;
+      this.window = new AtomicLongArray(windowSize);
+    }
+
+    void arm() {
+      due = System.nanoTime() + intervalNanos;
+      loop.executor().schedule(this, intervalNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void run() {
+      if (stopped) {
+        return;
+      }
+      long lag = Math.max(0, System.nanoTime() - due);
+      timer.record(lag, TimeUnit.NANOSECONDS);
+      window.lazySet(next, lag);
+      next = (next + 1) % window.length();
+      listener.onTick(loop.index(), lag);
+      arm();
+    }
+
+    long recentP99Nanos() {
+      long[] samples = new long[window.length()];
+      for (int i = 0; i < samples.length; i++) {
+        samples[i] = window.get(i);
+      }
+      Arrays.sort(samples);
+      return samples[(int) Math.ceil(samples.length * 0.99) - 1];
+    }
+  }
+}

@@ -1,0 +1,98 @@
+package dev.registerservice.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Per-response meters: aborted responses by cause, phase and route, bytes that had gone out when the
+ * client went away, bytes queued for writing, and responses in flight. Every series is registered here,
+ * at start, with all its tag values, so the scrape never changes shape.
+ */
+public final class ResponseMetrics {
+  private final Map<String, Counter[][]> abortsByRoute = new HashMap<>();
+  private final Map<AbortCause, Counter> abortsByCause = new EnumMap<>(AbortCause.class);
+  private final DistributionSummary abortSentBytes;
+  private final LongAdder queuedBytes = new LongAdder();
+  private final LongAdder inFlight = new LongAdder();
+  private final LongAdder cutByShutdown = new LongAdder();
+
+  public ResponseMetrics(MeterRegistry registry, List<String> routes) {
+    for (String route : routes) {
+      Counter[][] byCause = new Counter[AbortCause.values().length][AbortPhase.values().length];
+      for (AbortCause cause : AbortCause.values()) {
+        for (AbortPhase phase : AbortPhase.values()) {
+          byCause[cause.ordinal()][phase.ordinal()] = Counter.builder("http.server.client.aborts")
+              .description("Responses that did not complete because the client went away, by errno and phase")
+              .tag("cause", cause.label())
+              .tag("phase", phase.label())
+              .tag("route", route)
+              .register(registry);
+        }
+      }
+      abortsByRoute.put(route, byCause);
+    }
+    abortSentBytes = DistributionSummary.builder("http.server.client.abort.sent")
+        .description("Body bytes whose writes had completed when the client went away")
+        .baseUnit("bytes")
+        .register(registry);
+    Gauge.builder("http.server.response.queued", queuedBytes, LongAdder::sum)
+        .description("Bytes handed to write() whose writes have not completed yet, summed over responses")
+        .baseUnit("bytes")
+        .register(registry);
+    Gauge.builder("http.server.responses.in.flight", inFlight, LongAdder::sum)
+        .description("Responses started and not yet completed or aborted")
+        .register(registry);
+  }
+
+  public void started() {
+    inFlight.increment();
+  }
+
+  public void finished() {
+    inFlight.decrement();
+  }
+
+  public void queued(long bytes) {
+    queuedBytes.add(bytes);
+  }
+
+  public void aborted(String route, AbortCause cause, AbortPhase phase, long sentBytes) {
+    abortsByRoute.get(route)[cause.ordinal()][phase.ordinal()].increment();
+    abortSentBytes.record(sentBytes);
+  }
+
+  /** A response the server cut off because graceful shutdown timed out; not a client abort. */
+  public void cutByShutdown() {
+    cutByShutdown.increment();
+  }
+
+  public long cutByShutdownCount() {
+    return cutByShutdown.sum();
+  }
+
+  public long inFlight() {
+    return inFlight.sum();
+  }
+
+  public long queuedBytes() {
+    return queuedBytes.sum();
+  }
+
+  /** Total aborts for one cause over all routes and phases; read by the periodic log summary. */
+  public long abortCount(AbortCause cause) {
+    long total = 0;
+    for (Counter[][] byCause : abortsByRoute.values()) {
+      for (Counter c : byCause[cause.ordinal()]) {
+        total += (long) c.count();
+      }
+    }
+    return total;
+  }
+}

@@ -1,0 +1,120 @@
+package dev.registerservice.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Counts event-loop stalls and names the code that caused them.
+ *
+ * <p>Vert.x's blocked-thread checker reports a loop thread again every check interval while one task keeps
+ * it; a stall is one continuous block, recognised by its start time, so it is counted once, when first seen,
+ * and its stack is taken then. The WARN is written when the loop runs again (its lag probe ticks), so it
+ * carries the whole duration. At most one WARN per loop every ten seconds; the rest are counted.
+ */
+public final class StallDetector implements LoopLagProbe.TickListener {
+  private static final Logger log = LogManager.getLogger(StallDetector.class);
+  private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+  private final List<EventLoop> loops;
+  private final Map<Thread, Integer> indexByThread = new HashMap<>();
+  private final Counter[] stalls;
+  private final AtomicReferenceArray<Stall> current;
+  private final long[] lastWarn;
+  private final int[] suppressed;
+  private final long thresholdNanos;
+
+  /** A stall seen by the checker and not yet logged. */
+  private static final class Stall {
+    final long startNanos;
+    final StackTraceElement[] stack;
+    volatile long durationNanos;
+
+    Stall(long startNanos, long durationNanos, StackTraceElement[] stack) {
+      this.startNanos = startNanos;
+      this.durationNanos = durationNanos;
+      this.stack = stack;
+    }
+  }
+
+  /** Carries the blocked thread's stack into the log line; nothing throws it. */
+  static final class BlockedHere extends Throwable {
+    BlockedHere(String thread, StackTraceElement[] stack) {
+      super("stack of " + thread + " while it was blocked", null, false, true);
+      setStackTrace(stack);
+    }
+  }
+
+  public StallDetector(MeterRegistry registry, List<EventLoop> loops, long thresholdMillis) {
+    this.loops = loops;
+    this.thresholdNanos = TimeUnit.MILLISECONDS.toNanos(thresholdMillis);
+    this.stalls = new Counter[loops.size()];
+    this.current = new AtomicReferenceArray<>(loops.size());
+    this.lastWarn = new long[loops.size()];
+    this.suppressed = new int[loops.size()];
+    for (EventLoop loop : loops) {
+      indexByThread.put(loop.thread(), loop.index());
+      stalls[loop.index()] = Counter.builder("eventloop.stalls")
+          .description("Times one task held the event loop longer than the stall threshold")
+          .tag("loop", loop.name())
+          .register(registry);
+    }
+    long now = System.nanoTime();
+    Arrays.fill(lastWarn, now - WARN_EVERY_NANOS);
+  }
+
+  /** Called on Vert.x's checker thread for every thread over its time limit, every check interval. */
+  public void onBlocked(Thread thread, long durationNanos) {
+    Integer index = indexByThread.get(thread);
+    if (index == null) {
+      return;
+    }
+    long start = System.nanoTime() - durationNanos;
+    Stall stall = current.get(index);
+    if (stall != null && Math.abs(stall.startNanos - start) < thresholdNanos / 2) {
+      stall.durationNanos = durationNanos;
+      return;
+    }
+    current.set(index, new Stall(start, durationNanos, thread.getStackTrace()));
+    stalls[index].increment();
+  }
+
+  /** The loop ran its probe, so any stall on it has ended: write it down. */
+  @Override
+  public void onTick(int loop, long lagNanos) {
+    Stall stall = current.get(loop);
+    if (stall == null || !current.compareAndSet(loop, stall, null)) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (now - lastWarn[loop] < WARN_EVERY_NANOS) {
+      suppressed[loop]++;
+      return;
+    }
+    lastWarn[loop] = now;
+    String name = loops.get(loop).name();
+    long millis = TimeUnit.NANOSECONDS.toMillis(Math.max(stall.durationNanos, lagNanos));
+    log.warn("Event loop {} was blocked for {} ms (stall threshold {} ms; {} more stalls on it not logged since the"
+            + " last warning); every connection on this loop waited. Stack of the blocking task:",
+        name, millis, TimeUnit.NANOSECONDS.toMillis(thresholdNanos), suppressed[loop],
+        new BlockedHere(name, stall.stack));
+    suppressed[loop] = 0;
+  }
+
+  /** True while some traffic loop is blocked longer than the threshold right now. */
+  public boolean anyLoopStalled() {
+    for (int i = 0; i < current.length(); i++) {
+      if (current.get(i) != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
