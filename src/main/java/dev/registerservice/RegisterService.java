@@ -8,6 +8,7 @@ import dev.registerservice.http.RegisterPageHandler;
 import dev.registerservice.http.RouteTable;
 import dev.registerservice.http.TrafficVerticle;
 import dev.registerservice.internal.Internals;
+import dev.registerservice.internal.OpenConnections;
 import dev.registerservice.lifecycle.GracefulShutdown;
 import dev.registerservice.management.ManagementServer;
 import dev.registerservice.management.Readiness;
@@ -81,11 +82,11 @@ public final class RegisterService {
    * @throws StartupException when the service cannot start for another reason (the message says why)
    */
   public static RegisterService start(Map<String, String> env) {
-    Vertx management = Vertx.builder().with(new VertxOptions()
+    Vertx management = Internals.managementVertx(new VertxOptions()
         .setEventLoopPoolSize(1)
         .setWorkerPoolSize(1)
         .setInternalBlockingPoolSize(1)
-        .setPreferNativeTransport(true)).build();
+        .setPreferNativeTransport(true));
     Vertx traffic = null;
     try {
       ServiceConfig config = await(ConfigLoader.load(management, env));
@@ -146,7 +147,8 @@ public final class RegisterService {
     ResponseMetrics responses = new ResponseMetrics(registry, routePaths);
     ConnectionMetrics connections = new ConnectionMetrics(registry);
     RegisterPageHandler registerPage =
-        new RegisterPageHandler(page, responses, config.metricsEnabled(), config.accessLog());
+        new RegisterPageHandler(page, responses, config.metricsEnabled(), config.accessLog(),
+            config.writeQueueBytes());
     RouteTable routes = RouteTable.builder()
         .get(RegisterPageHandler.ROUTE, registerPage::handle)
         .head(RegisterPageHandler.ROUTE, registerPage::handle)
@@ -164,9 +166,11 @@ public final class RegisterService {
     }
 
     AtomicBoolean shuttingDown = new AtomicBoolean();
+    OpenConnections openConnections = new OpenConnections();
     List<TrafficVerticle> verticles = new CopyOnWriteArrayList<>();
     await(traffic.deployVerticle(() -> {
-      TrafficVerticle verticle = new TrafficVerticle(config, routes, connections, shuttingDown::get);
+      TrafficVerticle verticle = new TrafficVerticle(config, routes, connections, openConnections,
+          shuttingDown::get);
       verticles.add(verticle);
       return verticle;
     }, new DeploymentOptions().setInstances(config.eventLoops())));
@@ -180,12 +184,16 @@ public final class RegisterService {
         () -> stallSource != null && stallSource.anyLoopStalled(),
         () -> lagSource == null ? 0 : lagSource.worstRecentP99Millis()));
     readiness.listening();
+    if (stalls != null) {
+      // Deploying on the loops loads classes for a few hundred ms; that is start-up, not a stall.
+      stalls.arm();
+    }
     if (config.metricsEnabled()) {
       management.setPeriodic(TimeUnit.SECONDS.toMillis(ABORT_SUMMARY_SECONDS),
           new AbortLogSummary(responses, ABORT_SUMMARY_SECONDS)::runOnTimer);
     }
     GracefulShutdown shutdown = new GracefulShutdown(management, readiness, shuttingDown, servers, responses,
-        connections, config.shutdownDrainDelaySeconds(), config.shutdownTimeoutSeconds());
+        openConnections, config.shutdownDrainDelaySeconds(), config.shutdownTimeoutSeconds());
     log.info("Listening: traffic on {}:{} ({} event loops, transport {}), management on {}:{}; config from {};"
             + " page {} bytes in {}-byte chunks",
         config.httpHost(), servers.get(0).actualPort(), loops.size(), transport, config.managementHost(),
@@ -219,6 +227,11 @@ public final class RegisterService {
 
   public PrometheusMeterRegistry registry() {
     return registry;
+  }
+
+  /** The traffic Vert.x; tests deploy test-only verticles on its event loops. */
+  Vertx trafficVertx() {
+    return traffic;
   }
 
   /** True when the traffic server runs on native epoll. */

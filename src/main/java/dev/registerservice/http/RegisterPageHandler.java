@@ -33,12 +33,16 @@ public final class RegisterPageHandler {
   private final ResponseMetrics metrics;
   private final boolean instrumented;
   private final boolean logAccess;
+  private final int writeQueueBytes;
 
   /**
    * @param metrics response meters; with {@code instrumented} false (metrics disabled) only responses in
    *     flight are tracked, which graceful shutdown needs
+   * @param writeQueueBytes how many bytes one response may have queued for writing before it pauses
    */
-  public RegisterPageHandler(RegisterPage page, ResponseMetrics metrics, boolean instrumented, boolean logAccess) {
+  public RegisterPageHandler(RegisterPage page, ResponseMetrics metrics, boolean instrumented, boolean logAccess,
+      int writeQueueBytes) {
+    this.writeQueueBytes = writeQueueBytes;
     this.page = page;
     this.contentLength = HttpHeaders.createOptimized(String.valueOf(page.length()));
     this.metrics = metrics;
@@ -68,7 +72,13 @@ public final class RegisterPageHandler {
     new Stream(request, response).pump();
   }
 
-  /** One response in progress. Lives on the connection's event loop; Futures complete there, in write order. */
+  /**
+   * One response in progress. Lives on the connection's event loop; write Futures complete there, in write
+   * order. Backpressure counts our own bytes: writing stops while the bytes handed to {@code write()} and not
+   * yet taken by the kernel reach the write-queue size, and resumes from the completions once half of them
+   * are gone. (Vert.x's {@code writeQueueFull()} alone lets its own message queue fill on top of Netty's, about
+   * twice the configured size.)
+   */
   private final class Stream implements Handler<AsyncResult<Void>> {
     private final HttpServerRequest request;
     private final HttpServerResponse response;
@@ -89,31 +99,22 @@ public final class RegisterPageHandler {
     }
 
     void pump() {
+      paused = false;
       int last = chunks.length - 1;
       while (written <= last && !done) {
-        if (response.writeQueueFull()) {
-          pause();
+        if (queuedBytes >= writeQueueBytes) {
+          paused = true;
           return;
         }
         Buffer chunk = chunks[written];
+        int size = chunk.length();
         Future<Void> write = written == last ? response.end(chunk) : response.write(chunk);
         written++;
+        queuedBytes += size;
         if (instrumented) {
-          queuedBytes += chunk.length();
-          metrics.queued(chunk.length());
-          write.onComplete(this);
-        } else if (written > last) {
-          write.onComplete(this);
+          metrics.queued(size);
         }
-      }
-    }
-
-    private void pause() {
-      if (!paused) {
-        paused = true;
-        response.drainHandler(v -> pump());
-        // A close while we wait for drain fails no write of ours: hear about it here.
-        response.exceptionHandler(this::failed);
+        write.onComplete(this);
       }
     }
 
@@ -127,17 +128,18 @@ public final class RegisterPageHandler {
         failed(result.cause());
         return;
       }
+      int size = chunks[completed].length();
+      completed++;
+      sentBytes += size;
+      queuedBytes -= size;
       if (instrumented) {
-        int size = chunks[completed].length();
-        completed++;
-        sentBytes += size;
-        queuedBytes -= size;
         metrics.queued(-size);
-        if (completed < chunks.length) {
-          return;
+      }
+      if (completed < chunks.length) {
+        if (paused && queuedBytes <= writeQueueBytes / 2) {
+          pump();
         }
-      } else {
-        sentBytes = page.length();
+        return;
       }
       done = true;
       metrics.finished();
@@ -153,15 +155,13 @@ public final class RegisterPageHandler {
       done = true;
       metrics.finished();
       AbortCause cause = classify(failure);
-      if (cause == null) {
-        metrics.cutByShutdown();
-      } else if (instrumented) {
+      if (instrumented && cause != null) {
         metrics.aborted(ROUTE, cause, completed == 0 ? AbortPhase.BEFORE_HEADERS : AbortPhase.MID_BODY, sentBytes);
       }
       if (instrumented) {
         metrics.queued(-queuedBytes);
-        queuedBytes = 0;
       }
+      queuedBytes = 0;
       if (logAccess) {
         // nginx's convention: 499, the client closed the connection before the response was complete.
         logAccess(499);

@@ -4,6 +4,7 @@ import dev.registerservice.StartupException;
 import dev.registerservice.config.ServiceConfig;
 import dev.registerservice.internal.ConnectionWatch;
 import dev.registerservice.internal.Internals;
+import dev.registerservice.internal.OpenConnections;
 import dev.registerservice.metrics.ConnectionMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -27,14 +28,16 @@ public final class TrafficVerticle extends VerticleBase {
   private final ServiceConfig config;
   private final Handler<HttpServerRequest> routes;
   private final ConnectionMetrics connections;
+  private final OpenConnections openConnections;
   private final BooleanSupplier shuttingDown;
   private HttpServer server;
 
   public TrafficVerticle(ServiceConfig config, Handler<HttpServerRequest> routes, ConnectionMetrics connections,
-      BooleanSupplier shuttingDown) {
+      OpenConnections openConnections, BooleanSupplier shuttingDown) {
     this.config = config;
     this.routes = routes;
     this.connections = connections;
+    this.openConnections = openConnections;
     this.shuttingDown = shuttingDown;
   }
 
@@ -62,7 +65,8 @@ public final class TrafficVerticle extends VerticleBase {
   }
 
   private void connected(HttpConnection connection) {
-    Internals.watch(connection, new ConnectionWatch(connections, shuttingDown, config.maxConnections()),
+    Internals.watch(connection, new ConnectionWatch(connections, openConnections, shuttingDown,
+        config.maxConnections()),
         config.writeQueueBytes());
   }
 

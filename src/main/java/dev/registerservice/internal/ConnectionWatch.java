@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.vertx.core.Promise;
 import java.io.IOException;
 import java.util.function.BooleanSupplier;
 
@@ -28,15 +29,19 @@ import java.util.function.BooleanSupplier;
  */
 public final class ConnectionWatch extends ChannelDuplexHandler {
   private final ConnectionMetrics metrics;
+  private final OpenConnections open;
   private final BooleanSupplier shuttingDown;
   private final long maxConnections;
   private CloseReason reason;
   private long requests;
   private long responses;
   private boolean counted;
+  private ChannelHandlerContext ctx;
 
-  public ConnectionWatch(ConnectionMetrics metrics, BooleanSupplier shuttingDown, long maxConnections) {
+  public ConnectionWatch(ConnectionMetrics metrics, OpenConnections open, BooleanSupplier shuttingDown,
+      long maxConnections) {
     this.metrics = metrics;
+    this.open = open;
     this.shuttingDown = shuttingDown;
     this.maxConnections = maxConnections;
   }
@@ -44,11 +49,23 @@ public final class ConnectionWatch extends ChannelDuplexHandler {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     counted = true;
-    long open = metrics.opened();
-    if (open > maxConnections) {
+    this.ctx = ctx;
+    open.add(this);
+    if (metrics.opened() > maxConnections) {
       mark(CloseReason.OVERLOAD);
       ctx.close();
     }
+  }
+
+  /**
+   * Closes now, from this handler down, so Vert.x's handler above (which would wait for queued writes to
+   * reach a client that is not reading) is not in the way.
+   */
+  void closeForShutdown(Promise<Void> closed) {
+    ctx.executor().execute(() -> {
+      mark(CloseReason.SHUTDOWN);
+      ctx.close().addListener(f -> closed.complete());
+    });
   }
 
   /** A response's write failed because the client went away; called before the channel goes inactive. */
@@ -122,6 +139,7 @@ public final class ConnectionWatch extends ChannelDuplexHandler {
   public void channelInactive(ChannelHandlerContext ctx) {
     if (counted) {
       counted = false;
+      open.remove(this);
       metrics.closed(reason == null ? CloseReason.CLIENT_CLOSE : reason);
     }
     ctx.fireChannelInactive();

@@ -7,6 +7,11 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.impl.VertxThread;
+import io.vertx.core.internal.VertxBootstrap;
+import io.vertx.core.spi.VertxThreadFactory;
+import io.vertx.core.transport.Transport;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.internal.VertxInternal;
@@ -15,6 +20,7 @@ import io.vertx.core.net.impl.VertxConnection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /** Uses of Vert.x internal API, each for a reason the public API cannot serve. */
@@ -92,6 +98,28 @@ public final class Internals {
   /** Sets the write-queue size on a connection without a watch. */
   public static void setWriteQueueBytes(HttpConnection connection, int writeQueueBytes) {
     ((VertxConnection) connection).doSetWriteQueueMaxSize(writeQueueBytes);
+  }
+
+  /**
+   * A Vert.x instance whose threads are named {@code management-...}, so that log lines and thread dumps
+   * never confuse the management loop with traffic loop 0. Vert.x 5's public builder has no thread-name
+   * option; this is the builder's own bootstrap with a thread factory added.
+   */
+  public static Vertx managementVertx(VertxOptions options) {
+    VertxThreadFactory names = new VertxThreadFactory() {
+      @Override
+      public VertxThread newVertxThread(Runnable target, String name, boolean worker, long maxExecTime,
+          TimeUnit maxExecTimeUnit) {
+        return new VertxThread(target, "management-" + name, worker, maxExecTime, maxExecTimeUnit);
+      }
+    };
+    Transport transport = options.getPreferNativeTransport() ? Transport.nativeTransport() : null;
+    return VertxBootstrap.create()
+        .options(options)
+        .threadFactory(names)
+        .transport((transport == null ? Transport.NIO : transport).implementation())
+        .init()
+        .vertx();
   }
 
   public static String vertxVersion() {

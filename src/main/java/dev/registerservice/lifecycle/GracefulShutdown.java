@@ -1,8 +1,7 @@
 package dev.registerservice.lifecycle;
 
 import dev.registerservice.management.Readiness;
-import dev.registerservice.metrics.CloseReason;
-import dev.registerservice.metrics.ConnectionMetrics;
+import dev.registerservice.internal.OpenConnections;
 import dev.registerservice.metrics.ResponseMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -22,24 +21,25 @@ import org.apache.logging.log4j.Logger;
  */
 public final class GracefulShutdown {
   private static final Logger log = LogManager.getLogger(GracefulShutdown.class);
+  private static final long POLL_MILLIS = 50;
 
   private final Vertx timers;
   private final Readiness readiness;
   private final AtomicBoolean shuttingDown;
   private final List<HttpServer> servers;
   private final ResponseMetrics responses;
-  private final ConnectionMetrics connections;
+  private final OpenConnections openConnections;
   private final int drainDelaySeconds;
   private final int timeoutSeconds;
 
   public GracefulShutdown(Vertx timers, Readiness readiness, AtomicBoolean shuttingDown, List<HttpServer> servers,
-      ResponseMetrics responses, ConnectionMetrics connections, int drainDelaySeconds, int timeoutSeconds) {
+      ResponseMetrics responses, OpenConnections openConnections, int drainDelaySeconds, int timeoutSeconds) {
     this.timers = timers;
     this.readiness = readiness;
     this.shuttingDown = shuttingDown;
     this.servers = servers;
     this.responses = responses;
-    this.connections = connections;
+    this.openConnections = openConnections;
     this.drainDelaySeconds = drainDelaySeconds;
     this.timeoutSeconds = timeoutSeconds;
   }
@@ -48,31 +48,42 @@ public final class GracefulShutdown {
   public Future<Integer> run() {
     readiness.draining();
     log.info("Shutting down: readiness is now 503; the traffic port stops accepting in {} s", drainDelaySeconds);
+    // Even with no delay, go through a timer: the rest then runs on the management loop, not the signal thread.
     Promise<Void> delay = Promise.promise();
-    if (drainDelaySeconds == 0) {
-      delay.complete();
-    } else {
-      timers.setTimer(TimeUnit.SECONDS.toMillis(drainDelaySeconds), id -> delay.complete());
-    }
-    return delay.future().compose(v -> stopAccepting()).map(v -> {
-      long cut = responses.cutByShutdownCount();
-      long closed = connections.closedCount(CloseReason.SHUTDOWN);
-      if (cut > 0) {
-        log.warn("Shutdown timeout ({} s) cut off {} responses; {} connections closed by shutdown",
-            timeoutSeconds, cut, closed);
-        return 1;
-      }
-      log.info("Every response finished; {} connections closed by shutdown", closed);
-      return 0;
+    timers.setTimer(Math.max(1, TimeUnit.SECONDS.toMillis(drainDelaySeconds)), id -> delay.complete());
+    return delay.future().compose(v -> stopAccepting()).compose(v -> {
+      // Whatever is still in flight at the deadline is cut off by the close that follows.
+      long cut = responses.inFlight();
+      return openConnections.closeAll().map(closed -> {
+        if (cut > 0) {
+          log.warn("Shutdown timeout ({} s) cut off {} responses; {} connections closed by shutdown",
+              timeoutSeconds, cut, closed);
+          return 1;
+        }
+        log.info("Every response finished; {} connections closed by shutdown", closed);
+        return 0;
+      });
     });
   }
 
+  /**
+   * Stops accepting (Vert.x closes idle connections and the others after their current response) and
+   * completes when no response is in flight any more, or at the timeout, whichever comes first.
+   */
   private Future<Void> stopAccepting() {
     shuttingDown.set(true);
     log.info("Traffic port closed to new connections; waiting up to {} s for {} responses in flight",
         timeoutSeconds, responses.inFlight());
-    return Future.join(servers.stream().map(s -> s.shutdown(timeoutSeconds, TimeUnit.SECONDS)).toList())
-        .<Void>mapEmpty()
-        .otherwiseEmpty();
+    servers.forEach(server -> server.shutdown(timeoutSeconds, TimeUnit.SECONDS));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+    Promise<Void> finished = Promise.promise();
+    timers.setPeriodic(POLL_MILLIS, id -> {
+      if (responses.inFlight() == 0 || System.nanoTime() >= deadline) {
+        timers.cancelTimer(id);
+        finished.tryComplete();
+      }
+    });
+    return finished.future();
   }
+
 }

@@ -41,7 +41,8 @@ public final class ManagementServer {
         .end(registry.scrape()));
     router.get("/health/live").handler(ctx -> respond(ctx, live));
     router.get("/health/ready").handler(ctx -> respond(ctx, ready));
-    return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port))
+    // Scrapers and kubelet probes speak HTTP/1.1; an h2c upgrade offer (Java's HttpClient sends one) is ignored.
+    return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setHttp2ClearTextEnabled(false))
         .requestHandler(router)
         .listen()
         .recover(err -> Future.failedFuture(new StartupException(

@@ -21,7 +21,6 @@ public final class ResponseMetrics {
   private final DistributionSummary abortSentBytes;
   private final LongAdder queuedBytes = new LongAdder();
   private final LongAdder inFlight = new LongAdder();
-  private final LongAdder cutByShutdown = new LongAdder();
 
   public ResponseMetrics(MeterRegistry registry, List<String> routes) {
     for (String route : routes) {
@@ -66,15 +65,6 @@ public final class ResponseMetrics {
   public void aborted(String route, AbortCause cause, AbortPhase phase, long sentBytes) {
     abortsByRoute.get(route)[cause.ordinal()][phase.ordinal()].increment();
     abortSentBytes.record(sentBytes);
-  }
-
-  /** A response the server cut off because graceful shutdown timed out; not a client abort. */
-  public void cutByShutdown() {
-    cutByShutdown.increment();
-  }
-
-  public long cutByShutdownCount() {
-    return cutByShutdown.sum();
   }
 
   public long inFlight() {

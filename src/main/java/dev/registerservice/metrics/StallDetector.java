@@ -30,6 +30,7 @@ public final class StallDetector implements LoopLagProbe.TickListener {
   private final long[] lastWarn;
   private final int[] suppressed;
   private final long thresholdNanos;
+  private volatile long armedAtNanos = Long.MAX_VALUE;
 
   /** A stall seen by the checker and not yet logged. */
   private static final class Stall {
@@ -70,13 +71,18 @@ public final class StallDetector implements LoopLagProbe.TickListener {
     Arrays.fill(lastWarn, now - WARN_EVERY_NANOS);
   }
 
+  /** Starts counting: blocks that began before this (start-up) are not stalls. */
+  public void arm() {
+    armedAtNanos = System.nanoTime();
+  }
+
   /** Called on Vert.x's checker thread for every thread over its time limit, every check interval. */
   public void onBlocked(Thread thread, long durationNanos) {
     Integer index = indexByThread.get(thread);
-    if (index == null) {
+    long start = System.nanoTime() - durationNanos;
+    if (index == null || start < armedAtNanos) {
       return;
     }
-    long start = System.nanoTime() - durationNanos;
     Stall stall = current.get(index);
     if (stall != null && Math.abs(stall.startNanos - start) < thresholdNanos / 2) {
       stall.durationNanos = durationNanos;
