@@ -71,6 +71,7 @@ public final class ConfigLoader {
         intIn(Setting.WRITE_QUEUE_BYTES, 1024, 64 << 20),
         intIn(Setting.IDLE_TIMEOUT_SECONDS, 0, 86_400),
         intIn(Setting.WRITE_TIMEOUT_SECONDS, 0, 86_400),
+        intIn(Setting.HEADER_TIMEOUT_SECONDS, 0, 3_600),
         intIn(Setting.MAX_CONNECTIONS, 1, 1_000_000),
         transport(),
         host(Setting.MANAGEMENT_HOST),

@@ -12,6 +12,7 @@ public record ServiceConfig(
     int writeQueueBytes,
     int idleTimeoutSeconds,
     int writeTimeoutSeconds,
+    int headerTimeoutSeconds,
     int maxConnections,
     Transport transport,
     String managementHost,

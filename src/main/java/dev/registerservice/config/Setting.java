@@ -11,6 +11,7 @@ public enum Setting {
   WRITE_QUEUE_BYTES("REGISTER_WRITE_QUEUE_BYTES", "http.writeQueueBytes", "65536"),
   IDLE_TIMEOUT_SECONDS("REGISTER_IDLE_TIMEOUT_SECONDS", "http.idleTimeoutSeconds", "60"),
   WRITE_TIMEOUT_SECONDS("REGISTER_WRITE_TIMEOUT_SECONDS", "http.writeTimeoutSeconds", "30"),
+  HEADER_TIMEOUT_SECONDS("REGISTER_HEADER_TIMEOUT_SECONDS", "http.headerTimeoutSeconds", "10"),
   MAX_CONNECTIONS("REGISTER_MAX_CONNECTIONS", "http.maxConnections", "16384"),
   TRANSPORT("REGISTER_TRANSPORT", "transport", "epoll"),
   MANAGEMENT_HOST("REGISTER_MANAGEMENT_HOST", "management.host", "0.0.0.0"),

@@ -31,6 +31,7 @@ public final class TrafficVerticle extends VerticleBase {
   private final OpenConnections openConnections;
   private final BooleanSupplier shuttingDown;
   private HttpServer server;
+  private HttpServerOptions options;
 
   public TrafficVerticle(ServiceConfig config, Handler<HttpServerRequest> routes, ConnectionMetrics connections,
       OpenConnections openConnections, BooleanSupplier shuttingDown) {
@@ -56,18 +57,20 @@ public final class TrafficVerticle extends VerticleBase {
         .setAcceptBacklog(1024)
         .setCompressionSupported(false)
         .setDecompressionSupported(false);
+    this.options = options;
     server = vertx.createHttpServer(options)
         .connectionHandler(this::connected)
         .exceptionHandler(this::connectionFailed)
+        .invalidRequestHandler(InvalidRequests::answer)
         .requestHandler(routes);
     return server.listen().recover(err -> Future.failedFuture(new StartupException(
         "cannot listen on traffic port " + config.httpHost() + ":" + config.httpPort() + ": " + err.getMessage())));
   }
 
   private void connected(HttpConnection connection) {
-    Internals.watch(connection, new ConnectionWatch(connections, openConnections, shuttingDown,
-        config.maxConnections()),
-        config.writeQueueBytes());
+    ConnectionWatch watch = new ConnectionWatch(connections, openConnections, shuttingDown,
+        config.maxConnections(), config.headerTimeoutSeconds());
+    Internals.watch(connection, watch, options, config.writeQueueBytes());
   }
 
   /** Read errors of connections (a reset keep-alive connection at the end of a wrk run): traffic, not errors. */

@@ -3,53 +3,81 @@ package dev.registerservice.internal;
 import dev.registerservice.metrics.AbortCause;
 import dev.registerservice.metrics.CloseReason;
 import dev.registerservice.metrics.ConnectionMetrics;
+import dev.registerservice.metrics.RejectReason;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Errors;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.Promise;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * Accounts for one traffic connection from accept to close, and decides why it closed.
+ * Accounts for one traffic connection from accept to close, decides why it closed, and enforces the
+ * per-connection limits that Vert.x has no public hook for. Runs on the connection's event loop only.
  *
- * <p>Netty closes a channel for a read EOF or a write error inside the channel itself, never through the
- * pipeline, while every close Vert.x (that is, we) asks for passes through {@link #close}. So a close seen
- * here is ours; a close not seen here is the client's, and a read error or failed write says which kind.
- * The first reason set wins. Runs on the connection's event loop only.
+ * <p>Why it closed: Netty closes a channel for a read EOF or a write error inside the channel itself, never
+ * through the pipeline, while every close Vert.x (that is, we) asks for passes through {@link #close}. So a
+ * close seen here is ours; a close not seen here is the client's, and a read error or a failed write says
+ * which kind. The first reason set wins.
  *
- * <p>It also turns Netty's writer-idle event into a write timeout: Vert.x closes on any idle event, so a
- * writer-idle event on a connection with no response in progress (an idle keep-alive connection) is
- * swallowed here, and the all-idle event closes it at the idle timeout instead.
+ * <p>Limits: the request-header timeout starts at a request's first byte (seen by {@link #firstByte}, which
+ * sits before the decoder) and ends when the decoded request arrives here, so idle keep-alive connections
+ * are left to the idle timeout. Netty's writer-idle event becomes the write timeout: Vert.x closes on any
+ * idle event, so one arriving while no response is in progress is swallowed here. A request refused at
+ * the protocol level gets a lingering close, as nginx does: FIN after the 4xx, then the client's remaining
+ * input is read and discarded for a bounded time, so closing never resets the 4xx away under the client.
  */
 public final class ConnectionWatch extends ChannelDuplexHandler {
+  private static final long LINGER_MILLIS = 2_000;
+  private static final byte[] REQUEST_TIMEOUT = ("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+      + "Content-Length: 0\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+
   private final ConnectionMetrics metrics;
   private final OpenConnections open;
   private final BooleanSupplier shuttingDown;
   private final long maxConnections;
+  private final long headerTimeoutNanos;
+  private final FirstByte firstByte = new FirstByte();
   private CloseReason reason;
   private long requests;
   private long responses;
   private boolean counted;
   private ChannelHandlerContext ctx;
+  private ScheduledFuture<?> headerTimer;
 
   public ConnectionWatch(ConnectionMetrics metrics, OpenConnections open, BooleanSupplier shuttingDown,
-      long maxConnections) {
+      long maxConnections, long headerTimeoutSeconds) {
     this.metrics = metrics;
     this.open = open;
     this.shuttingDown = shuttingDown;
     this.maxConnections = maxConnections;
+    this.headerTimeoutNanos = TimeUnit.SECONDS.toNanos(headerTimeoutSeconds);
+  }
+
+  /** The handler that goes before the HTTP decoder: it sees a request's first byte. */
+  ChannelInboundHandlerAdapter firstByteHandler() {
+    return firstByte;
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
-    counted = true;
     this.ctx = ctx;
+    counted = true;
     open.add(this);
     if (metrics.opened() > maxConnections) {
       mark(CloseReason.OVERLOAD);
@@ -92,11 +120,27 @@ public final class ConnectionWatch extends ChannelDuplexHandler {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof HttpRequest) {
       requests++;
-      if (((HttpRequest) msg).decoderResult().isFailure()) {
+      cancelHeaderTimer();
+      HttpRequest request = (HttpRequest) msg;
+      if (request.decoderResult().isFailure()) {
         mark(CloseReason.PROTOCOL_ERROR);
+        metrics.rejected(rejectReason(request.decoderResult().cause()));
       }
     }
     ctx.fireChannelRead(msg);
+  }
+
+  private static RejectReason rejectReason(Throwable cause) {
+    if (cause instanceof StrictRequestDecoder.Rejected) {
+      return ((StrictRequestDecoder.Rejected) cause).reason;
+    }
+    if (cause instanceof TooLongHttpLineException) {
+      return RejectReason.URI_TOO_LONG;
+    }
+    if (cause instanceof TooLongHttpHeaderException) {
+      return RejectReason.HEADERS_TOO_LARGE;
+    }
+    return RejectReason.BAD_REQUEST;
   }
 
   @Override
@@ -132,17 +176,51 @@ public final class ConnectionWatch extends ChannelDuplexHandler {
   @Override
   public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
     mark(shuttingDown.getAsBoolean() ? CloseReason.SHUTDOWN : CloseReason.SERVER_CLOSE);
+    if (reason == CloseReason.PROTOCOL_ERROR && ctx.channel() instanceof DuplexChannel) {
+      lingeringClose(ctx, promise);
+      return;
+    }
     ctx.close(promise);
+  }
+
+  /** FIN after what was written (the 4xx), keep reading and discarding for a while, then close. */
+  private void lingeringClose(ChannelHandlerContext ctx, ChannelPromise promise) {
+    firstByte.discarding = true;
+    ctx.channel().closeFuture().addListener(f -> promise.trySuccess());
+    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(
+        (ChannelFutureListener) f -> ((DuplexChannel) ctx.channel()).shutdownOutput());
+    ctx.channel().config().setAutoRead(true);
+    ctx.read();
+    ctx.executor().schedule(() -> {
+      ctx.close();
+    }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    cancelHeaderTimer();
     if (counted) {
       counted = false;
       open.remove(this);
       metrics.closed(reason == null ? CloseReason.CLIENT_CLOSE : reason);
     }
     ctx.fireChannelInactive();
+  }
+
+  private void cancelHeaderTimer() {
+    if (headerTimer != null) {
+      headerTimer.cancel(false);
+      headerTimer = null;
+    }
+  }
+
+  /** The headers of the request whose first byte armed the timer did not arrive in time: slowloris. */
+  private void headersTimedOut() {
+    headerTimer = null;
+    mark(CloseReason.HEADER_TIMEOUT);
+    firstByte.discarding = true;
+    ChannelHandlerContext head = firstByte.ctx;
+    head.writeAndFlush(Unpooled.wrappedBuffer(REQUEST_TIMEOUT)).addListener(ChannelFutureListener.CLOSE);
   }
 
   private static boolean isReset(Throwable cause) {
@@ -152,5 +230,29 @@ public final class ConnectionWatch extends ChannelDuplexHandler {
     // NIO has no errno, only the JDK's message.
     return cause instanceof IOException && cause.getMessage() != null
         && cause.getMessage().contains("Connection reset");
+  }
+
+  /** Sits before the decoder: arms the header timer at a request's first byte; drops input while closing. */
+  private final class FirstByte extends ChannelInboundHandlerAdapter {
+    private ChannelHandlerContext ctx;
+    private boolean discarding;
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (discarding) {
+        ((ByteBuf) msg).release();
+        return;
+      }
+      if (headerTimer == null && headerTimeoutNanos > 0 && !responseInProgress()) {
+        headerTimer = ctx.executor().schedule(ConnectionWatch.this::headersTimedOut, headerTimeoutNanos,
+            TimeUnit.NANOSECONDS);
+      }
+      ctx.fireChannelRead(msg);
+    }
   }
 }

@@ -14,6 +14,7 @@ import io.vertx.core.spi.VertxThreadFactory;
 import io.vertx.core.transport.Transport;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.impl.VertxConnection;
@@ -26,6 +27,9 @@ import java.util.function.BiConsumer;
 /** Uses of Vert.x internal API, each for a reason the public API cannot serve. */
 public final class Internals {
   private static final String WATCH = "registerConnectionWatch";
+  private static final String FIRST_BYTE = "registerFirstByte";
+  /** The name Vert.x gives its HTTP/1.x request decoder in the pipeline. */
+  private static final String DECODER = "httpDecoder";
 
   private Internals() {
   }
@@ -76,14 +80,19 @@ public final class Internals {
   }
 
   /**
-   * Puts a {@link ConnectionWatch} on a new HTTP/1.x connection, right before Vert.x's own handler (after
-   * the idle-state handler, so it sees idle events first, and where Vert.x's closes pass through it), and
-   * sets the connection's write-queue size once rather than on every response.
+   * Puts a {@link ConnectionWatch} on a new HTTP/1.x connection: its first-byte handler before the HTTP
+   * decoder, the watch itself right before Vert.x's own handler (after the idle-state handler, so it sees
+   * idle events first, and where Vert.x's closes pass through it). Swaps Vert.x's request decoder for the
+   * {@link StrictRequestDecoder}, and sets the connection's write-queue size once rather than per response.
+   * Vert.x calls the connection handler before the first byte is read, so nothing is decoded yet.
    */
-  public static void watch(HttpConnection connection, ConnectionWatch watch, int writeQueueBytes) {
+  public static void watch(HttpConnection connection, ConnectionWatch watch, HttpServerOptions options,
+      int writeQueueBytes) {
     VertxConnection conn = (VertxConnection) connection;
     conn.doSetWriteQueueMaxSize(writeQueueBytes);
     ChannelPipeline pipeline = conn.channelHandlerContext().pipeline();
+    pipeline.replace(DECODER, DECODER, new StrictRequestDecoder(options));
+    pipeline.addBefore(DECODER, FIRST_BYTE, watch.firstByteHandler());
     pipeline.addBefore("handler", WATCH, watch);
   }
 
@@ -93,11 +102,6 @@ public final class Internals {
       return null;
     }
     return (ConnectionWatch) ((VertxConnection) connection).channelHandlerContext().pipeline().get(WATCH);
-  }
-
-  /** Sets the write-queue size on a connection without a watch. */
-  public static void setWriteQueueBytes(HttpConnection connection, int writeQueueBytes) {
-    ((VertxConnection) connection).doSetWriteQueueMaxSize(writeQueueBytes);
   }
 
   /**
