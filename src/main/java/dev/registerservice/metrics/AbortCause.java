@@ -5,28 +5,24 @@ import io.vertx.core.VertxException;
 import io.vertx.core.http.HttpClosedException;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
+import java.util.Locale;
 
 /** Why a response did not complete: the {@code cause} tag of {@code http_server_client_aborts_total}. */
 public enum AbortCause {
   /** A write failed with EPIPE: the peer had closed, and its kernel answered our data with RST. */
-  EPIPE("epipe"),
+  EPIPE,
   /** A write failed with ECONNRESET: the peer reset the connection (Ctrl-C with unread data, SO_LINGER 0). */
-  ECONNRESET("econnreset"),
+  ECONNRESET,
   /** The connection closed without an error before the response was complete (a FIN while we waited). */
-  EOF("eof"),
+  EOF,
   /** The server cut the response because the client made no progress for the write timeout. */
-  TIMEOUT("timeout"),
+  TIMEOUT,
   /** Anything else (another errno, or the server shut down under the response). */
-  OTHER("other");
+  OTHER;
 
-  private final String label;
-
-  AbortCause(String label) {
-    this.label = label;
-  }
-
+  /** The tag value: the name in lower case. */
   public String label() {
-    return label;
+    return name().toLowerCase(Locale.ROOT);
   }
 
   /**

@@ -1,19 +1,16 @@
 package dev.registerservice.metrics;
 
+import java.util.Locale;
+
 /** Where in the response the client went away: the {@code phase} tag of {@code http_server_client_aborts_total}. */
 public enum AbortPhase {
   /** The write carrying the status line failed or never ran. */
-  BEFORE_HEADERS("before_headers"),
+  BEFORE_HEADERS,
   /** The status line went out; a later body write failed. */
-  MID_BODY("mid_body");
+  MID_BODY;
 
-  private final String label;
-
-  AbortPhase(String label) {
-    this.label = label;
-  }
-
+  /** The tag value: the name in lower case. */
   public String label() {
-    return label;
+    return name().toLowerCase(Locale.ROOT);
   }
 }

@@ -1,33 +1,30 @@
 package dev.registerservice.metrics;
 
+import java.util.Locale;
+
 /** Why a traffic connection closed: the {@code reason} tag of {@code http_server_connections_closed_total}. */
 public enum CloseReason {
   /** The client closed with FIN (also: EPIPE on write, which means the client had closed first). */
-  CLIENT_CLOSE("client_close"),
+  CLIENT_CLOSE,
   /** The client reset the connection (RST): wrk and siege do this at the end of every run. */
-  CLIENT_RESET("client_reset"),
+  CLIENT_RESET,
   /** We closed after a response, e.g. {@code Connection: close} or an HTTP/1.0 client. */
-  SERVER_CLOSE("server_close"),
+  SERVER_CLOSE,
   /** No bytes in either direction for the idle timeout. */
-  IDLE_TIMEOUT("idle_timeout"),
+  IDLE_TIMEOUT,
   /** Request headers did not arrive in time (slowloris). */
-  HEADER_TIMEOUT("header_timeout"),
+  HEADER_TIMEOUT,
   /** A response made no progress (client not reading) for the write timeout. */
-  WRITE_TIMEOUT("write_timeout"),
+  WRITE_TIMEOUT,
   /** Closed by graceful shutdown. */
-  SHUTDOWN("shutdown"),
+  SHUTDOWN,
   /** Refused at accept because the connection limit was reached. */
-  OVERLOAD("overload"),
+  OVERLOAD,
   /** The request could not be decoded; answered with a 4xx and closed. */
-  PROTOCOL_ERROR("protocol_error");
+  PROTOCOL_ERROR;
 
-  private final String label;
-
-  CloseReason(String label) {
-    this.label = label;
-  }
-
+  /** The tag value: the name in lower case. */
   public String label() {
-    return label;
+    return name().toLowerCase(Locale.ROOT);
   }
 }
