@@ -42,12 +42,12 @@ public final class RegisterPageHandler {
    */
   public RegisterPageHandler(RegisterPage page, ResponseMetrics metrics, boolean instrumented, boolean logAccess,
       int writeQueueBytes) {
-    this.writeQueueBytes = writeQueueBytes;
     this.page = page;
     this.contentLength = HttpHeaders.createOptimized(String.valueOf(page.length()));
     this.metrics = metrics;
     this.instrumented = instrumented;
     this.logAccess = logAccess;
+    this.writeQueueBytes = writeQueueBytes;
   }
 
   public void handle(HttpServerRequest request) {

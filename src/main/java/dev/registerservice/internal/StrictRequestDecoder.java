@@ -6,14 +6,16 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.impl.VertxHttpRequestDecoder;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Vert.x's request decoder plus the RFC 9112 checks that need the header section as it arrived: Netty drops
@@ -78,23 +80,35 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
     if (!isVisibleAscii(request.uri())) {
       return RejectReason.BAD_REQUEST;
     }
-    HttpHeaders headers = request.headers();
-    for (String name : headers.names()) {
-      if (name.isEmpty()) {
+    // One pass over the headers, allocating nothing per request but the iterator.
+    int hosts = 0;
+    boolean contentLength = false;
+    CharSequence lastCoding = null;
+    Iterator<Map.Entry<CharSequence, CharSequence>> headers = request.headers().iteratorCharSequence();
+    while (headers.hasNext()) {
+      Map.Entry<CharSequence, CharSequence> header = headers.next();
+      CharSequence name = header.getKey();
+      if (name.length() == 0) {
         return RejectReason.BAD_REQUEST;
       }
+      if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
+        hosts++;
+      } else if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)) {
+        contentLength = true;
+      } else if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)) {
+        lastCoding = header.getValue();
+      }
     }
-    if (version == HttpVersion.HTTP_1_1 && headers.getAll(HttpHeaderNames.HOST).size() != 1) {
+    if (version == HttpVersion.HTTP_1_1 && hosts != 1) {
       return RejectReason.MISSING_HOST;
     }
-    List<String> codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
-    if (codings.isEmpty()) {
+    if (lastCoding == null) {
       return null;
     }
-    if (headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+    if (contentLength) {
       return RejectReason.CONTENT_LENGTH_WITH_TRANSFER_ENCODING;
     }
-    String last = codings.get(codings.size() - 1);
+    String last = lastCoding.toString();
     String finalCoding = last.substring(last.lastIndexOf(',') + 1).trim().toLowerCase(Locale.ROOT);
     return finalCoding.equals("chunked") ? null : RejectReason.BAD_TRANSFER_ENCODING;
   }
