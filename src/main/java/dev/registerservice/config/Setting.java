@@ -54,7 +54,7 @@ public enum Setting {
     return defaultValue;
   }
 
-  static boolean isKnownEnv(String name) {
+  public static boolean isKnownEnv(String name) {
     if (name.equals(CONFIG_FILE_ENV) || name.equals(LOG_FORMAT_ENV)) {
       return true;
     }
