@@ -59,6 +59,8 @@ public final class ConnectionWatch extends ChannelDuplexHandler {
   private boolean counted;
   private ChannelHandlerContext ctx;
   private ScheduledFuture<?> headerTimer;
+  /** When the first byte of the request whose headers we wait for arrived; 0 when we wait for none. */
+  private long headersStartedNanos;
 
   public ConnectionWatch(ConnectionMetrics metrics, OpenConnections open, BooleanSupplier shuttingDown,
       long maxConnections, long headerTimeoutSeconds) {
@@ -120,7 +122,7 @@ public final class ConnectionWatch extends ChannelDuplexHandler {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof HttpRequest) {
       requests++;
-      cancelHeaderTimer();
+      headersStartedNanos = 0;
       HttpRequest request = (HttpRequest) msg;
       if (request.decoderResult().isFailure()) {
         mark(CloseReason.PROTOCOL_ERROR);
@@ -214,9 +216,22 @@ public final class ConnectionWatch extends ChannelDuplexHandler {
     }
   }
 
-  /** The headers of the request whose first byte armed the timer did not arrive in time: slowloris. */
-  private void headersTimedOut() {
+  /**
+   * The header timer fired. One timer per connection, re-armed only when it fires: a request whose headers
+   * are complete costs a clock read, not a scheduled task. If the headers we wait for started less than
+   * the timeout ago, wait for the rest of it; if we wait for none, stop until the next first byte.
+   */
+  private void headerTimerFired() {
     headerTimer = null;
+    if (headersStartedNanos == 0 || !ctx.channel().isActive()) {
+      return;
+    }
+    long waited = System.nanoTime() - headersStartedNanos;
+    if (waited < headerTimeoutNanos) {
+      headerTimer = ctx.executor().schedule(this::headerTimerFired, headerTimeoutNanos - waited,
+          TimeUnit.NANOSECONDS);
+      return;
+    }
     mark(CloseReason.HEADER_TIMEOUT);
     firstByte.discarding = true;
     ChannelHandlerContext head = firstByte.ctx;
@@ -248,9 +263,12 @@ public final class ConnectionWatch extends ChannelDuplexHandler {
         ((ByteBuf) msg).release();
         return;
       }
-      if (headerTimer == null && headerTimeoutNanos > 0 && !responseInProgress()) {
-        headerTimer = ctx.executor().schedule(ConnectionWatch.this::headersTimedOut, headerTimeoutNanos,
-            TimeUnit.NANOSECONDS);
+      if (headersStartedNanos == 0 && headerTimeoutNanos > 0 && !responseInProgress()) {
+        headersStartedNanos = System.nanoTime();
+        if (headerTimer == null) {
+          headerTimer = ctx.executor().schedule(ConnectionWatch.this::headerTimerFired, headerTimeoutNanos,
+              TimeUnit.NANOSECONDS);
+        }
       }
       ctx.fireChannelRead(msg);
     }
