@@ -31,7 +31,7 @@ public enum Setting {
   ARGON2_PARALLELISM("REGISTER_ARGON2_PARALLELISM", "registration.argon2.parallelism", "1"),
   HASH_THREADS("REGISTER_HASH_THREADS", "registration.hashThreads",
       String.valueOf(Runtime.getRuntime().availableProcessors())),
-  HASH_QUEUE("REGISTER_HASH_QUEUE", "registration.hashQueue", "64"),
+  HASH_QUEUE("REGISTER_HASH_QUEUE", "registration.hashQueue", "16"),
   DB_URL("REGISTER_DB_URL", "database.url", ""),
   DB_EMBEDDED("REGISTER_DB_EMBEDDED", "database.embedded", "true"),
   DATA_DIR("REGISTER_DATA_DIR", "database.dataDir", "data"),
