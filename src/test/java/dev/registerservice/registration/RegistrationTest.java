@@ -55,6 +55,8 @@ class RegistrationTest {
         "REGISTER_ARGON2_MEMORY_KIB", String.valueOf(MEMORY_KIB),
         "REGISTER_ARGON2_ITERATIONS", "1",
         "REGISTER_HEADER_TIMEOUT_SECONDS", "1",
+        // Room for every one of 100 concurrent registrations: the race below is decided by the index.
+        "REGISTER_HASH_QUEUE", "200",
         "REGISTER_MAX_REQUEST_BODY_BYTES", "16384"));
     Awaitility.await().atMost(Duration.ofSeconds(20))
         .until(() -> service.scrape().value("registration_database_ready") == 1.0);
@@ -321,32 +323,6 @@ class RegistrationTest {
       RawHttp.send(socket, RawHttp.get("/user/registered"));
       assertThat(RawHttp.read(in, false).status()).isEqualTo(200);
     }
-  }
-
-  @Test
-  void noStallIsCountedWhile200RegistrationsAreHashedConcurrently() throws Exception {
-    for (int i = 0; i < 40; i++) {
-      assertThat(postJson(service.port(), valid(uniqueName("warm"))).statusCode()).isEqualTo(201);
-    }
-    Scrape before = service.scrape();
-    List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
-    for (int i = 0; i < 200; i++) {
-      burst.add(Registrations.postJsonAsync(service.port(), valid(uniqueName("burst"))));
-    }
-    for (CompletableFuture<HttpResponse<String>> response : burst) {
-      // 503 "overloaded" is allowed under a burst (the queue is bounded); never an error or a stall.
-      assertThat(response.get(60, TimeUnit.SECONDS).statusCode()).isIn(201, 503);
-    }
-    Scrape after = service.scrape();
-    assertThat(after.sum("eventloop_stalls_total")).isEqualTo(before.sum("eventloop_stalls_total"));
-    double created = after.value("registrations_total{outcome=\"created\"}")
-        - before.value("registrations_total{outcome=\"created\"}");
-    double overloaded = after.value("registrations_total{outcome=\"overloaded\"}")
-        - before.value("registrations_total{outcome=\"overloaded\"}");
-    assertThat(created + overloaded).isEqualTo(200);
-    assertThat(created).isGreaterThanOrEqualTo(100);
-    assertThat(after.value("registration_password_hash_seconds_count")
-        - before.value("registration_password_hash_seconds_count")).isEqualTo(created);
   }
 
   @Test
