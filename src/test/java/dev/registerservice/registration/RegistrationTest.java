@@ -279,6 +279,23 @@ class RegistrationTest {
   }
 
   @Test
+  void aClientLeavingMidBodyLeavesNoResponseInFlightAndNoConnectionOpen() throws Exception {
+    // The shared HTTP client keeps its idle keep-alive connections open: count from here.
+    double openBefore = service.scrape().value("http_server_connections_open");
+    try (Socket socket = RawHttp.connect(service.port())) {
+      RawHttp.send(socket, "POST /user/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          + "Content-Length: 100\r\n\r\n{\"username\":");
+      Awaitility.await().atMost(Duration.ofSeconds(5))
+          .until(() -> service.scrape().value("http_server_responses_in_flight") == 1.0);
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+      Scrape scrape = service.scrape();
+      assertThat(scrape.value("http_server_responses_in_flight")).isZero();
+      assertThat(scrape.value("http_server_connections_open")).isLessThanOrEqualTo(openBefore);
+    });
+  }
+
+  @Test
   void otherContentTypesAre415() {
     for (String type : List.of("text/plain", "multipart/form-data; boundary=x", "application/json; charset=latin1")) {
       HttpResponse<String> response = Registrations.send(Registrations.post(service.port(), type, "{}"));
