@@ -3,18 +3,15 @@ package dev.registerservice.http;
 import dev.registerservice.registration.RegistrationRules;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.Comparator;
-import java.util.Locale;
 import java.util.Map;
 
 /**
  * The HTML of a form post's answers: the form again with a message at each failing field (400, 409), and
- * the confirmation page that a successful registration is redirected to. The country options are rendered
- * once; the password is never echoed back.
+ * the confirmation page that a successful registration is redirected to. The country options are the
+ * registration page's, rendered once; the password is never echoed back.
  */
 final class RegistrationPages {
-  private static final String OPTIONS = countryOptions();
+  private static final String OPTIONS = RegisterPage.countryOptions();
   static final Buffer REGISTERED = Buffer.buffer("""
       <!DOCTYPE html>
       <html lang="en">
@@ -101,17 +98,6 @@ final class RegistrationPages {
 
   private static String text(Object value) {
     return value instanceof String ? (String) value : "";
-  }
-
-  private static String countryOptions() {
-    StringBuilder options = new StringBuilder(12_000);
-    String[] codes = Locale.getISOCountries();
-    Arrays.sort(codes, Comparator.comparing(code -> new Locale("", code).getDisplayCountry(Locale.ENGLISH)));
-    for (String code : codes) {
-      options.append("        <option value=\"").append(code).append("\">")
-          .append(escape(new Locale("", code).getDisplayCountry(Locale.ENGLISH))).append("</option>\n");
-    }
-    return options.toString();
   }
 
   static String escape(String text) {
