@@ -166,7 +166,7 @@ public final class RegisterService {
     HashingPool hashing = new HashingPool(new PasswordHasher(registration.argon2MemoryKib(),
         registration.argon2Iterations(), registration.argon2Parallelism()), registration.hashThreads(),
         registration.hashQueue(), registry);
-    Database database = Database.start(traffic, config.database(), registry);
+    Database database = Database.create(traffic, config.database(), registry);
     RegistrationHandler registrations = new RegistrationHandler(new Registrar(hashing, database),
         new RegistrationMetrics(registry), responses, registration.maxBodyBytes(), config.accessLog());
     RouteTable routes = RouteTable.builder()
@@ -207,6 +207,8 @@ public final class RegisterService {
         () -> stallSource != null && stallSource.anyLoopStalled(),
         () -> lagSource == null ? 0 : lagSource.worstRecentP99Millis()));
     readiness.listening();
+    // Only now, so that a start-up failure above leaves no PostgreSQL behind; readiness never waits for it.
+    database.start();
     if (stalls != null) {
       // Deploying on the loops loads classes for a few hundred ms; that is start-up, not a stall.
       stalls.arm();

@@ -46,16 +46,19 @@ public final class Database {
         .register(registry);
   }
 
-  /** Starts bringing the database up and returns at once. */
-  public static Database start(Vertx vertx, DatabaseConfig config, MeterRegistry registry) {
-    Database database = new Database(vertx, config, registry);
+  /** The database, not started yet: until {@link #start()}, registrations get 503. */
+  public static Database create(Vertx vertx, DatabaseConfig config, MeterRegistry registry) {
+    return new Database(vertx, config, registry);
+  }
+
+  /** Starts bringing the database up in the background and returns at once. */
+  public void start() {
     if (config.disabled()) {
       log.warn("No database: REGISTER_DB_URL is empty and REGISTER_DB_EMBEDDED=false; POST /user/register"
           + " answers 503");
     } else {
-      database.starter.start();
+      starter.start();
     }
-    return database;
   }
 
   /** The store once the database is migrated; otherwise fails with {@link UserStore.Unavailable}. */
