@@ -23,7 +23,7 @@ COPY conf/register.yaml /etc/register-service/register.yaml
 # loads into an archive for this very JVM, which halves the time from JVM start to ready. If the runtime
 # JVM ever differs, the JVM ignores the archive and starts as before.
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-RUN cd /tmp && REGISTER_HTTP_HOST=127.0.0.1 REGISTER_HTTP_PORT=18080 REGISTER_MANAGEMENT_HOST=127.0.0.1 \
+RUN cd /tmp && REGISTER_DB_EMBEDDED=false REGISTER_HTTP_HOST=127.0.0.1 REGISTER_HTTP_PORT=18080 REGISTER_MANAGEMENT_HOST=127.0.0.1 \
       REGISTER_MANAGEMENT_PORT=19090 REGISTER_SHUTDOWN_DRAIN_DELAY_SECONDS=0 REGISTER_CONFIG_FILE=/etc/register-service/register.yaml \
       java -XX:ArchiveClassesAtExit=/opt/register-service/register-service.jsa -Dio.netty.native.workdir=/tmp \
       -jar /opt/register-service/register-service.jar > /tmp/training.log 2>&1 & pid=$!; \
@@ -34,7 +34,11 @@ RUN cd /tmp && REGISTER_HTTP_HOST=127.0.0.1 REGISTER_HTTP_PORT=18080 REGISTER_MA
 # Numeric user, no passwd entry needed (runAsNonRoot can verify a numeric USER).
 USER ${UID}:${UID}
 WORKDIR /tmp
+# No embedded PostgreSQL in a container: its data would live in the pod's ephemeral /tmp, one database
+# per replica. Registration needs REGISTER_DB_URL (k8s-overlays/postgres, or a Secret); without it POST
+# /user/register answers 503 and everything else works.
 ENV REGISTER_CONFIG_FILE=/etc/register-service/register.yaml \
+    REGISTER_DB_EMBEDDED=false \
     HOME=/tmp
 EXPOSE 8080 9090
 # Exec form: the JVM is PID 1 and gets SIGTERM itself (readiness 503, drain, exit 0).

@@ -1,10 +1,12 @@
 package dev.registerservice;
 
 import dev.registerservice.config.ConfigLoader;
+import dev.registerservice.config.RegistrationConfig;
 import dev.registerservice.config.ServiceConfig;
 import dev.registerservice.config.Transport;
 import dev.registerservice.http.RegisterPage;
 import dev.registerservice.http.RegisterPageHandler;
+import dev.registerservice.http.RegistrationHandler;
 import dev.registerservice.http.RouteTable;
 import dev.registerservice.http.TrafficVerticle;
 import dev.registerservice.internal.Internals;
@@ -20,6 +22,11 @@ import dev.registerservice.metrics.LoopLagProbe;
 import dev.registerservice.metrics.PrometheusHygiene;
 import dev.registerservice.metrics.ResponseMetrics;
 import dev.registerservice.metrics.StallDetector;
+import dev.registerservice.registration.HashingPool;
+import dev.registerservice.registration.PasswordHasher;
+import dev.registerservice.registration.Registrar;
+import dev.registerservice.registration.RegistrationMetrics;
+import dev.registerservice.storage.Database;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -28,6 +35,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -60,9 +68,14 @@ public final class RegisterService {
   private final ManagementServer managementServer;
   private final LoopLagProbe lagProbe;
   private final GracefulShutdown shutdown;
+  private final HashingPool hashing;
+  private final Database database;
 
   private RegisterService(ServiceConfig config, Vertx traffic, Vertx management, PrometheusMeterRegistry registry,
-      List<HttpServer> servers, ManagementServer managementServer, LoopLagProbe lagProbe, GracefulShutdown shutdown) {
+      List<HttpServer> servers, ManagementServer managementServer, LoopLagProbe lagProbe, GracefulShutdown shutdown,
+      HashingPool hashing, Database database) {
+    this.hashing = hashing;
+    this.database = database;
     this.config = config;
     this.traffic = traffic;
     this.management = management;
@@ -149,9 +162,19 @@ public final class RegisterService {
     RegisterPageHandler registerPage =
         new RegisterPageHandler(page, responses, config.metricsEnabled(), config.accessLog(),
             config.writeQueueBytes());
+    RegistrationConfig registration = config.registration();
+    HashingPool hashing = new HashingPool(new PasswordHasher(registration.argon2MemoryKib(),
+        registration.argon2Iterations(), registration.argon2Parallelism()), registration.hashThreads(),
+        registration.hashQueue(), registry);
+    Database database = Database.create(traffic, config.database(), registry);
+    RegistrationHandler registrations = new RegistrationHandler(new Registrar(hashing, database),
+        new RegistrationMetrics(registry), responses, registration.maxBodyBytes(), config.accessLog());
     RouteTable routes = RouteTable.builder()
         .get(RegisterPageHandler.ROUTE, registerPage::handle)
         .head(RegisterPageHandler.ROUTE, registerPage::handle)
+        .route(HttpMethod.POST, RegisterPageHandler.ROUTE, registrations::register)
+        .get(RegistrationHandler.REGISTERED_ROUTE, registrations::registered)
+        .head(RegistrationHandler.REGISTERED_ROUTE, registrations::registered)
         .build();
 
     List<EventLoop> loops = Internals.eventLoops(traffic);
@@ -184,6 +207,8 @@ public final class RegisterService {
         () -> stallSource != null && stallSource.anyLoopStalled(),
         () -> lagSource == null ? 0 : lagSource.worstRecentP99Millis()));
     readiness.listening();
+    // Only now, so that a start-up failure above leaves no PostgreSQL behind; readiness never waits for it.
+    database.start();
     if (stalls != null) {
       // Deploying on the loops loads classes for a few hundred ms; that is start-up, not a stall.
       stalls.arm();
@@ -198,7 +223,8 @@ public final class RegisterService {
             + " page {} bytes in {}-byte chunks",
         config.httpHost(), servers.get(0).actualPort(), loops.size(), transport, config.managementHost(),
         managementServer.port(), config.source(), page.length(), config.chunkSize());
-    return new RegisterService(config, traffic, management, registry, servers, managementServer, lagProbe, shutdown);
+    return new RegisterService(config, traffic, management, registry, servers, managementServer, lagProbe, shutdown,
+        hashing, database);
   }
 
   /** One probe per event loop, each on its own thread: otherwise some loop's stalls would go unseen. */
@@ -249,7 +275,10 @@ public final class RegisterService {
     if (lagProbe != null) {
       lagProbe.stop();
     }
-    return traffic.close()
+    hashing.close();
+    // The pool runs on the traffic Vert.x: close it (and stop an embedded PostgreSQL) first.
+    return database.close()
+        .eventually(traffic::close)
         .eventually(managementServer::close)
         .eventually(management::close)
         .eventually(() -> {

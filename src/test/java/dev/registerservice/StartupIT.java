@@ -22,6 +22,7 @@ class StartupIT {
       "REGISTER_HTTP_PORT, 70000",
       "REGISTER_CHUNK_SIZE, 0",
       "REGISTER_TRANSPORT, kqueue",
+      "REGISTER_ARGON2_ITERATIONS, 0",
       "REGISTER_LOG_FORMAT, yaml",
       "REGISTER_CONFIG_FILE, /nonexistent/register.yaml",
   })

@@ -6,6 +6,7 @@ import io.vertx.config.ConfigStoreOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -85,7 +86,46 @@ public final class ConfigLoader {
         intIn(Setting.SHUTDOWN_DRAIN_DELAY_SECONDS, 0, 3_600),
         intIn(Setting.SHUTDOWN_TIMEOUT_SECONDS, 0, 3_600),
         bool(Setting.ACCESS_LOG),
+        registration(),
+        database(),
         fileName);
+  }
+
+  private RegistrationConfig registration() {
+    int parallelism = intIn(Setting.ARGON2_PARALLELISM, 1, 64);
+    // Argon2 needs at least 8 KiB per lane; more than 4 GiB would not fit any worker.
+    int memoryKib = intIn(Setting.ARGON2_MEMORY_KIB, 8, 4 << 20);
+    if (memoryKib < 8 * parallelism) {
+      throw invalid(raw(Setting.ARGON2_MEMORY_KIB), "Argon2 needs at least 8 KiB per lane: at least "
+          + 8 * parallelism + " for " + Setting.ARGON2_PARALLELISM.env() + " = " + parallelism);
+    }
+    return new RegistrationConfig(
+        intIn(Setting.MAX_REQUEST_BODY_BYTES, 256, 1 << 20),
+        memoryKib,
+        intIn(Setting.ARGON2_ITERATIONS, 1, 100),
+        parallelism,
+        intIn(Setting.HASH_THREADS, 1, 256),
+        intIn(Setting.HASH_QUEUE, 0, 100_000));
+  }
+
+  private DatabaseConfig database() {
+    Raw url = raw(Setting.DB_URL);
+    String value = url.value().isEmpty() ? null : url.value();
+    if (value != null) {
+      try {
+        PgConnectOptions.fromUri(value);
+      } catch (RuntimeException e) {
+        // The URL may carry a password: the message shows it masked.
+        throw invalid(new Raw(DatabaseConfig.masked(value), url.origin()),
+            "expected postgresql://user:password@host:port/database");
+      }
+    }
+    Raw dataDir = raw(Setting.DATA_DIR);
+    if (dataDir.value().isEmpty()) {
+      throw invalid(dataDir, "expected a directory path");
+    }
+    return new DatabaseConfig(value, bool(Setting.DB_EMBEDDED), Path.of(dataDir.value()),
+        intIn(Setting.DB_POOL_SIZE, 1, 1_000));
   }
 
   /** Kubernetes injects {@code <SERVICE>_PORT}-style variables; an unknown name is worth one warning, not a failure. */

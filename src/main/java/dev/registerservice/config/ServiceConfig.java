@@ -26,5 +26,7 @@ public record ServiceConfig(
     int shutdownDrainDelaySeconds,
     int shutdownTimeoutSeconds,
     boolean accessLog,
+    RegistrationConfig registration,
+    DatabaseConfig database,
     String source) {
 }

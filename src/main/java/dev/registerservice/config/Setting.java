@@ -24,7 +24,18 @@ public enum Setting {
   READY_MAX_LAG_MS("REGISTER_READY_MAX_LAG_MS", "eventLoop.readyMaxLagMs", "0"),
   SHUTDOWN_DRAIN_DELAY_SECONDS("REGISTER_SHUTDOWN_DRAIN_DELAY_SECONDS", "shutdown.drainDelaySeconds", "5"),
   SHUTDOWN_TIMEOUT_SECONDS("REGISTER_SHUTDOWN_TIMEOUT_SECONDS", "shutdown.timeoutSeconds", "20"),
-  ACCESS_LOG("REGISTER_ACCESS_LOG", "log.access", "false");
+  ACCESS_LOG("REGISTER_ACCESS_LOG", "log.access", "false"),
+  MAX_REQUEST_BODY_BYTES("REGISTER_MAX_REQUEST_BODY_BYTES", "registration.maxBodyBytes", "16384"),
+  ARGON2_MEMORY_KIB("REGISTER_ARGON2_MEMORY_KIB", "registration.argon2.memoryKib", "19456"),
+  ARGON2_ITERATIONS("REGISTER_ARGON2_ITERATIONS", "registration.argon2.iterations", "2"),
+  ARGON2_PARALLELISM("REGISTER_ARGON2_PARALLELISM", "registration.argon2.parallelism", "1"),
+  HASH_THREADS("REGISTER_HASH_THREADS", "registration.hashThreads",
+      String.valueOf(Runtime.getRuntime().availableProcessors())),
+  HASH_QUEUE("REGISTER_HASH_QUEUE", "registration.hashQueue", "16"),
+  DB_URL("REGISTER_DB_URL", "database.url", ""),
+  DB_EMBEDDED("REGISTER_DB_EMBEDDED", "database.embedded", "true"),
+  DATA_DIR("REGISTER_DATA_DIR", "database.dataDir", "data"),
+  DB_POOL_SIZE("REGISTER_DB_POOL_SIZE", "database.poolSize", "8");
 
   /** Read before anything else (it chooses the config file), so it has no file key. */
   public static final String CONFIG_FILE_ENV = "REGISTER_CONFIG_FILE";

@@ -103,13 +103,6 @@ public final class RegisterPage {
   }
 
   static String formHtml() {
-    StringBuilder countries = new StringBuilder(12_000);
-    String[] codes = Locale.getISOCountries();
-    Arrays.sort(codes, Comparator.comparing(code -> countryName(code)));
-    for (String code : codes) {
-      countries.append("            <option value=\"").append(code).append("\">")
-          .append(escape(countryName(code))).append("</option>\n");
-    }
     return """
         <!DOCTYPE html>
         <html lang="en">
@@ -143,7 +136,19 @@ public final class RegisterPage {
               I accept the terms of service and the privacy policy.</label>
             <button type="submit">Register</button>
           </form>
-        """.replace("{{countries}}", countries);
+        """.replace("{{countries}}", countryOptions());
+  }
+
+  /** The country select's options, one per ISO 3166 code, sorted by English name; also used by RegistrationPages. */
+  static String countryOptions() {
+    StringBuilder countries = new StringBuilder(12_000);
+    String[] codes = Locale.getISOCountries();
+    Arrays.sort(codes, Comparator.comparing(code -> countryName(code)));
+    for (String code : codes) {
+      countries.append("            <option value=\"").append(code).append("\">")
+          .append(escape(countryName(code))).append("</option>\n");
+    }
+    return countries.toString();
   }
 
   private static String countryName(String code) {

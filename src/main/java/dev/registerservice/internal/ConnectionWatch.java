@@ -14,6 +14,8 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Errors;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -37,7 +39,7 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Limits: the request-header timeout starts at a request's first byte (seen by {@link #firstByte}, which
  * sits before the decoder) and ends when the decoded request arrives here, so idle keep-alive connections
- * are left to the idle timeout. Netty's writer-idle event becomes the write timeout: Vert.x closes on any
+ * are left to the idle timeout; bytes of a request body never start it. Netty's writer-idle event becomes the write timeout: Vert.x closes on any
  * idle event, so one arriving while no response is in progress is swallowed here. A request refused at
  * the protocol level gets a lingering close, as nginx does: FIN after the 4xx, then the client's remaining
  * input is read and discarded for a bounded time, so closing never resets the 4xx away under the client.
@@ -57,6 +59,8 @@ public final class ConnectionWatch extends ChannelDuplexHandler {
   private long requests;
   private long responses;
   private boolean counted;
+  private boolean lingerOnClose;
+  private boolean readingBody;
   private ChannelHandlerContext ctx;
   private ScheduledFuture<?> headerTimer;
   /** When the first byte of the request whose headers we wait for arrived; 0 when we wait for none. */
@@ -103,6 +107,14 @@ public final class ConnectionWatch extends ChannelDuplexHandler {
     mark(cause == AbortCause.ECONNRESET ? CloseReason.CLIENT_RESET : CloseReason.CLIENT_CLOSE);
   }
 
+  /**
+   * The response went out before the request's body was read (413, 415): the next close is a lingering one,
+   * so the unread body does not make the kernel reset the response away under the client.
+   */
+  void lingerOnClose() {
+    lingerOnClose = true;
+  }
+
   /** The reason already decided, if any: tells an aborted response whether we cut it ourselves. */
   public CloseReason closeReason() {
     return reason;
@@ -120,9 +132,13 @@ public final class ConnectionWatch extends ChannelDuplexHandler {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof LastHttpContent) {
+      readingBody = false;
+    }
     if (msg instanceof HttpRequest) {
       requests++;
       headersStartedNanos = 0;
+      readingBody = !(msg instanceof LastHttpContent);
       HttpRequest request = (HttpRequest) msg;
       if (request.decoderResult().isFailure()) {
         mark(CloseReason.PROTOCOL_ERROR);
@@ -147,7 +163,9 @@ public final class ConnectionWatch extends ChannelDuplexHandler {
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (msg instanceof LastHttpContent) {
+    // A 100 Continue is a complete message too, but not the response to the request.
+    if (msg instanceof LastHttpContent && !(msg instanceof HttpResponse
+        && ((HttpResponse) msg).status().codeClass() == HttpStatusClass.INFORMATIONAL)) {
       responses++;
     }
     ctx.write(msg, promise);
@@ -178,7 +196,7 @@ public final class ConnectionWatch extends ChannelDuplexHandler {
   @Override
   public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
     mark(shuttingDown.getAsBoolean() ? CloseReason.SHUTDOWN : CloseReason.SERVER_CLOSE);
-    if (reason == CloseReason.PROTOCOL_ERROR && ctx.channel() instanceof DuplexChannel) {
+    if ((reason == CloseReason.PROTOCOL_ERROR || lingerOnClose) && ctx.channel() instanceof DuplexChannel) {
       lingeringClose(ctx, promise);
       return;
     }
@@ -263,7 +281,8 @@ public final class ConnectionWatch extends ChannelDuplexHandler {
         ((ByteBuf) msg).release();
         return;
       }
-      if (headersStartedNanos == 0 && headerTimeoutNanos > 0 && !responseInProgress()) {
+      // Body bytes are not a request's first byte, even when the response went out before the body was read.
+      if (headersStartedNanos == 0 && headerTimeoutNanos > 0 && !responseInProgress() && !readingBody) {
         headersStartedNanos = System.nanoTime();
         if (headerTimer == null) {
           headerTimer = ctx.executor().schedule(ConnectionWatch.this::headerTimerFired, headerTimeoutNanos,

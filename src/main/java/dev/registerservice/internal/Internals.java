@@ -96,6 +96,20 @@ public final class Internals {
     pipeline.addBefore("handler", WATCH, watch);
   }
 
+  /**
+   * Closes a connection whose response is complete while its request body is still arriving (413, 415):
+   * FIN after the response, then the rest of the input is read and discarded for a bounded time, as for a
+   * protocol error. Vert.x alone would either keep reading an unbounded body or close with unread input,
+   * which makes the kernel send RST and can destroy the response before the client reads it.
+   */
+  public static void closeLingering(HttpConnection connection) {
+    ConnectionWatch watch = watchOf(connection);
+    if (watch != null) {
+      watch.lingerOnClose();
+    }
+    connection.close();
+  }
+
   /** The watch installed on a connection, or null (metrics off, or not a traffic connection). */
   public static ConnectionWatch watchOf(HttpConnection connection) {
     if (!(connection instanceof VertxConnection)) {

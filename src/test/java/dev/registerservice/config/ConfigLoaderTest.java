@@ -95,12 +95,52 @@ class ConfigLoaderTest {
       "REGISTER_WRITE_QUEUE_BYTES, 10",
       "REGISTER_METRICS_ENABLED, yes",
       "REGISTER_STALL_THRESHOLD_MS, 1",
+      "REGISTER_MAX_REQUEST_BODY_BYTES, 100",
+      "REGISTER_ARGON2_ITERATIONS, 0",
+      "REGISTER_ARGON2_MEMORY_KIB, 4",
+      "REGISTER_HASH_THREADS, 0",
+      "REGISTER_HASH_QUEUE, -1",
+      "REGISTER_DB_EMBEDDED, maybe",
+      "REGISTER_DB_POOL_SIZE, 0",
+      "REGISTER_DB_URL, mysql://x",
   })
   void eachInvalidValueIsRejectedNamingItsVariable(String variable, String value) {
     assertThatThrownBy(() -> ConfigLoader.fromValues(Map.of(variable, value), new JsonObject()))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("invalid configuration: " + variable + " = '" + value + "'")
         .hasMessageNotContaining("\n");
+  }
+
+  @Test
+  void aBadDatabaseUrlIsNamedWithItsPasswordMasked() {
+    assertThatThrownBy(() -> ConfigLoader.fromValues(
+        Map.of("REGISTER_DB_URL", "postgresql://app:s3cret@db:notaport/users"), new JsonObject()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("invalid configuration: REGISTER_DB_URL = 'postgresql://app:***@db:notaport/users'")
+        .hasMessageNotContaining("s3cret");
+  }
+
+  @Test
+  void argon2MemoryMustCoverEveryLane() {
+    assertThatThrownBy(() -> ConfigLoader.fromValues(
+        Map.of("REGISTER_ARGON2_PARALLELISM", "4", "REGISTER_ARGON2_MEMORY_KIB", "16"), new JsonObject()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("REGISTER_ARGON2_MEMORY_KIB = '16'");
+  }
+
+  @Test
+  void registrationAndDatabaseDefaults() {
+    ServiceConfig config = ConfigLoader.fromValues(Map.of(), new JsonObject());
+    assertThat(config.registration()).isEqualTo(new RegistrationConfig(16384, 19456, 2, 1,
+        Runtime.getRuntime().availableProcessors(), 16));
+    assertThat(config.database().url()).isNull();
+    assertThat(config.database().embedded()).isTrue();
+    assertThat(config.database().dataDir()).isEqualTo(Path.of("data"));
+    assertThat(config.database().disabled()).isFalse();
+    ServiceConfig external = ConfigLoader.fromValues(
+        Map.of("REGISTER_DB_URL", "postgresql://app:s3cret@db:5432/users"), new JsonObject());
+    assertThat(external.database().url()).isEqualTo("postgresql://app:s3cret@db:5432/users");
+    assertThat(external.database().toString()).doesNotContain("s3cret");
   }
 
   @Test

@@ -30,14 +30,20 @@ import org.junit.jupiter.api.Test;
 class HostileClientTest {
   private static final String CLOSED = "http_server_connections_closed_total";
 
-  /** Healthy keep-alive clients running beside an attack; each of their requests must take under 2 s. */
+  /**
+   * Healthy keep-alive clients running beside an attack; each of their requests must finish within a bound
+   * (2 s for the 16 KiB page; more for a 64 MiB body, whose transfer alone takes a good part of a second).
+   */
   private static final class HealthyClients implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong slowestMillis = new AtomicLong();
     private final List<CompletableFuture<Void>> clients = new ArrayList<>();
 
-    HealthyClients(int port, int count, int bodyBytes) {
+    private final long maxMillis;
+
+    HealthyClients(int port, int count, int bodyBytes, long maxMillis) {
+      this.maxMillis = maxMillis;
       byte[] page = RegisterPage.render(bodyBytes, 4_096).bytes();
       for (int i = 0; i < count; i++) {
         clients.add(CompletableFuture.runAsync(() -> {
@@ -67,7 +73,7 @@ class HostileClientTest {
         client.get(30, TimeUnit.SECONDS);
       }
       assertThat(requests.get()).isGreaterThan(10);
-      assertThat(slowestMillis.get()).as("slowest healthy request, ms").isLessThan(2_000);
+      assertThat(slowestMillis.get()).as("slowest healthy request, ms").isLessThan(maxMillis);
     }
   }
 
@@ -80,7 +86,7 @@ class HostileClientTest {
       byte[] trickle = ("GET /user/register HTTP/1.1\r\nHost: 127.0.0.1\r\n" + "X-Slow: " + "z".repeat(4_000))
           .getBytes(StandardCharsets.US_ASCII);
       List<SocketChannel> sockets = new ArrayList<>();
-      try (HealthyClients healthy = new HealthyClients(service.port(), 2, 16_384)) {
+      try (HealthyClients healthy = new HealthyClients(service.port(), 2, 16_384, 2_000)) {
         for (int i = 0; i < attackers; i++) {
           SocketChannel channel = SocketChannel.open(new InetSocketAddress("127.0.0.1", service.port()));
           channel.configureBlocking(false);
@@ -143,7 +149,7 @@ class HostileClientTest {
         }
         await().atMost(Duration.ofSeconds(10))
             .until(() -> service.scrape().value("http_server_responses_in_flight") == readers);
-        try (HealthyClients healthy = new HealthyClients(service.port(), 2, 64 << 20)) {
+        try (HealthyClients healthy = new HealthyClients(service.port(), 2, 64 << 20, 5_000)) {
           long bound = (long) readers * (writeQueue + 4096) + 64 * 1024;
           long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
           while (System.nanoTime() < deadline) {

@@ -134,7 +134,7 @@ class RegisterPageWireTest {
       RawHttp.send(socket, "DELETE /user/register HTTP/1.1\r\nHost: x\r\n\r\n");
       RawHttp.Response notAllowed = RawHttp.read(in, false);
       assertThat(notAllowed.status()).isEqualTo(405);
-      assertThat(notAllowed.header("allow")).isEqualTo("GET, HEAD");
+      assertThat(notAllowed.header("allow")).isEqualTo("GET, HEAD, POST");
       RawHttp.send(socket, "BREW /user/register HTTP/1.1\r\nHost: x\r\n\r\n");
       RawHttp.Response brew = RawHttp.read(in, false);
       assertThat(brew.status()).isEqualTo(501);

@@ -23,6 +23,8 @@ public final class RunningService implements AutoCloseable {
     env.put("REGISTER_MANAGEMENT_PORT", "0");
     env.put("REGISTER_EVENT_LOOPS", "2");
     env.put("REGISTER_SHUTDOWN_DRAIN_DELAY_SECONDS", "0");
+    // No database unless a test asks for one (REGISTER_DB_URL, or REGISTER_DB_EMBEDDED with a data directory).
+    env.put("REGISTER_DB_EMBEDDED", "false");
     env.putAll(overrides);
     return new RunningService(RegisterService.start(env));
   }

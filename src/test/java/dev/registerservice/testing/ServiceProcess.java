@@ -57,6 +57,8 @@ public final class ServiceProcess implements AutoCloseable {
     builder.environment().put("REGISTER_HTTP_PORT", String.valueOf(port));
     builder.environment().put("REGISTER_MANAGEMENT_PORT", String.valueOf(managementPort));
     builder.environment().put("REGISTER_EVENT_LOOPS", "2");
+    // No embedded PostgreSQL in the working directory unless a test asks for one with its own data directory.
+    builder.environment().put("REGISTER_DB_EMBEDDED", "false");
     builder.environment().putAll(env);
     builder.redirectError(ProcessBuilder.Redirect.INHERIT);
     return new ServiceProcess(builder.start(), port, managementPort);

