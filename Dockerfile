@@ -13,7 +13,8 @@ WORKDIR /build
 COPY pom.xml ./
 RUN mvn -B -q dependency:go-offline -DskipTests
 COPY src ./src
-RUN mvn -B -q package -DskipTests && test -s target/register-service.jar
+# -Pcontainer: the embedded PostgreSQL's binaries (local runs only) stay out of the image.
+RUN mvn -B -q package -DskipTests -Pcontainer && test -s target/register-service.jar
 
 FROM ${RUNTIME_IMAGE}
 ARG UID=10001
