@@ -181,7 +181,7 @@ public final class RegisterService {
     LoopLagProbe lagProbe = null;
     StallDetector stalls = null;
     if (config.metricsEnabled()) {
-      stalls = new StallDetector(registry, loops, config.stallThresholdMs());
+      stalls = new StallDetector(registry, loops, config.stallThresholdMs(), Internals::taskStart);
       Internals.onBlockedThread(traffic, stalls::onBlocked);
       lagProbe = new LoopLagProbe(registry, loops, config.lagProbeIntervalMs(), stalls, Internals::pendingTasks);
       verifyOneProbePerLoop(loops, config.eventLoops());

@@ -71,6 +71,15 @@ public final class Internals {
   }
 
   /**
+   * When the task a Vert.x thread runs now started ({@code System.nanoTime()}), 0 when it runs none: Vert.x
+   * records it on the thread for its blocked-thread checker. Lets the stall detector tell whether a stack it
+   * sampled still belongs to the blocking task.
+   */
+  public static long taskStart(Thread thread) {
+    return thread instanceof VertxThread ? ((VertxThread) thread).startTime() : 0;
+  }
+
+  /**
    * A slice of a shared, pre-rendered direct buffer as a Vert.x Buffer. Unreleasable, so Netty never frees
    * the page under other responses; Vert.x's public {@code Buffer.buffer(..)} would copy it to the heap,
    * and epoll then copies heap buffers back to direct memory on every write.

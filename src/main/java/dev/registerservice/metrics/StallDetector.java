@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.ToLongFunction;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -30,6 +31,7 @@ public final class StallDetector implements LoopLagProbe.TickListener {
   private final long[] lastWarn;
   private final int[] suppressed;
   private final long thresholdNanos;
+  private final ToLongFunction<Thread> taskStart;
   private volatile long armedAtNanos = Long.MAX_VALUE;
 
   /** A stall seen by the checker and not yet logged. */
@@ -53,7 +55,12 @@ public final class StallDetector implements LoopLagProbe.TickListener {
     }
   }
 
-  public StallDetector(MeterRegistry registry, List<EventLoop> loops, long thresholdMillis) {
+  /**
+   * @param taskStart when the task a loop thread runs now started ({@code System.nanoTime()}), 0 when idle
+   */
+  public StallDetector(MeterRegistry registry, List<EventLoop> loops, long thresholdMillis,
+      ToLongFunction<Thread> taskStart) {
+    this.taskStart = taskStart;
     this.loops = loops;
     this.thresholdNanos = TimeUnit.MILLISECONDS.toNanos(thresholdMillis);
     this.stalls = new Counter[loops.size()];
@@ -88,7 +95,14 @@ public final class StallDetector implements LoopLagProbe.TickListener {
       stall.durationNanos = durationNanos;
       return;
     }
-    current.set(index, new Stall(start, durationNanos, thread.getStackTrace()));
+    StackTraceElement[] stack = thread.getStackTrace();
+    // The stack is sampled a moment after the checker saw the block; if the task has ended since, the stack
+    // shows whatever the loop does next (often epollWait) and would blame the wrong code.
+    long runningSince = taskStart.applyAsLong(thread);
+    if (runningSince == 0 || Math.abs(runningSince - start) >= thresholdNanos / 2) {
+      stack = null;
+    }
+    current.set(index, new Stall(start, durationNanos, stack));
     stalls[index].increment();
   }
 
@@ -107,10 +121,16 @@ public final class StallDetector implements LoopLagProbe.TickListener {
     lastWarn[loop] = now;
     String name = loops.get(loop).name();
     long millis = TimeUnit.NANOSECONDS.toMillis(Math.max(stall.durationNanos, lagNanos));
-    log.warn("Event loop {} was blocked for {} ms (stall threshold {} ms; {} more stalls on it not logged since the"
-            + " last warning); every connection on this loop waited. Stack of the blocking task:",
-        name, millis, TimeUnit.NANOSECONDS.toMillis(thresholdNanos), suppressed[loop],
-        new BlockedHere(name, stall.stack));
+    if (stall.stack == null) {
+      log.warn("Event loop {} was blocked for {} ms (stall threshold {} ms; {} more stalls on it not logged since the"
+              + " last warning); every connection on this loop waited. The task ended before its stack could be"
+              + " sampled.", name, millis, TimeUnit.NANOSECONDS.toMillis(thresholdNanos), suppressed[loop]);
+    } else {
+      log.warn("Event loop {} was blocked for {} ms (stall threshold {} ms; {} more stalls on it not logged since the"
+              + " last warning); every connection on this loop waited. Stack of the blocking task:",
+          name, millis, TimeUnit.NANOSECONDS.toMillis(thresholdNanos), suppressed[loop],
+          new BlockedHere(name, stall.stack));
+    }
     suppressed[loop] = 0;
   }
 

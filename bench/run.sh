@@ -1,0 +1,336 @@
+#!/usr/bin/env bash
+# Benchmark (not a test) of GET /user/register against references measured side by side in one run:
+#   A  the service, everything on            B  nginx serving the same bytes in the same 4 KiB chunks
+#   C  bare Vert.x core (the stack ceiling)  D  the service with REGISTER_METRICS_ENABLED=false
+#   E  the service, everything on, with bench/abort_storm.py aborting responses beside wrk
+# All servers run at once; rounds alternate A B C D E so drift hits every case alike. Also measures
+# JVM start to traffic-ready. Writes a Markdown report (default BENCHMARKS.md) and prints it.
+#
+# Usage: bench/run.sh [OUTPUT.md]
+# Env:   JAR=target/register-service.jar  ROUNDS=3  DURATION=10 (s per run)  WARMUP=8 (s per server)
+#        CONNECTIONS=64  PIN=1 (wrk on the last CPU, servers on the others; 0 = no pinning)
+#        STARTUP_RUNS=5  STARTUP_CDS=1 (also time an AppCDS start, as a hint)
+#        STORM_RATE=200 (aborts/s)  STORM_PIPELINE=4  JAVA_OPTS=""
+#        QUIET_BELOW=20 QUIET_WAIT=20: before each run wait up to QUIET_WAIT s for the CPUs to be at most
+#        QUIET_BELOW % busy (a shared box); the CPU other work used during each run is recorded too
+# Only 127.0.0.1 is loaded; every run is bounded by -d / --duration and the script by a watchdog.
+set -uo pipefail
+
+OUT=${1:-BENCHMARKS.md}
+JAR=${JAR:-target/register-service.jar}
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-8}
+CONNECTIONS=${CONNECTIONS:-64}
+PIN=${PIN:-1}
+STARTUP_RUNS=${STARTUP_RUNS:-5}
+STARTUP_CDS=${STARTUP_CDS:-1}
+STORM_RATE=${STORM_RATE:-200}
+STORM_PIPELINE=${STORM_PIPELINE:-4}
+JAVA_OPTS=${JAVA_OPTS:-}
+QUIET_BELOW=${QUIET_BELOW:-20}
+QUIET_WAIT=${QUIET_WAIT:-20}
+CHUNK_BYTES=4096
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+die() { echo "bench: $*" >&2; exit 2; }
+int_in() { [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -ge "$3" ] && [ "$2" -le "$4" ] || die "$1 must be $3..$4, got '$2'"; }
+int_in ROUNDS "$ROUNDS" 1 10
+int_in DURATION "$DURATION" 1 120
+int_in WARMUP "$WARMUP" 0 60
+int_in CONNECTIONS "$CONNECTIONS" 1 1000
+int_in STARTUP_RUNS "$STARTUP_RUNS" 1 20
+int_in STORM_RATE "$STORM_RATE" 1 2000
+int_in STORM_PIPELINE "$STORM_PIPELINE" 1 64
+int_in QUIET_BELOW "$QUIET_BELOW" 0 100
+int_in QUIET_WAIT "$QUIET_WAIT" 0 120
+[ -f "$JAR" ] || die "jar not found: $JAR (build it with: mvn -B -q package -DskipTests)"
+JAR=$(cd "$(dirname "$JAR")" && pwd)/$(basename "$JAR")
+case "$OUT" in /*) ;; *) OUT=$PWD/$OUT ;; esac
+
+need() { # need <command> <debian package>
+  command -v "$1" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; } \
+    || die "cannot install $2"
+}
+need wrk wrk
+need nginx nginx
+need curl curl
+need python3 python3
+need taskset util-linux
+command -v java >/dev/null || die "java not found"
+
+SCRATCH=$(mktemp -d /tmp/bench.XXXXXX)
+chmod 755 "$SCRATCH" # nginx workers (user nobody) read the page from here
+mkdir -p "$SCRATCH"/{wrk,cpu,scrape,storm,logs,meta,nginx/html}
+PIDS=()
+stop_all() {
+  local p
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+  for _ in $(seq 1 50); do
+    local alive=0
+    for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  PIDS=()
+}
+# Watchdog: generous bound on the whole run (startup + warm-up + rounds), then stop.
+BUDGET=$(( STARTUP_RUNS * 2 * (8 + QUIET_WAIT) + 4 * WARMUP + ROUNDS * 5 * (DURATION + QUIET_WAIT + 5) + 120 ))
+( sleep "$BUDGET" & wait $!; echo "bench: watchdog (${BUDGET}s) fired, stopping" >&2; kill -TERM $$ ) 2>/dev/null &
+WATCHDOG=$!
+cleanup() {
+  kill "$WATCHDOG" $(ps -o pid= --ppid "$WATCHDOG" 2>/dev/null) 2>/dev/null
+  stop_all
+  [ -n "${KEEP_SCRATCH:-}" ] && echo "bench: raw results kept in $SCRATCH" >&2 || rm -rf "$SCRATCH"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+NCPU=$(nproc)
+if [ "$PIN" = 1 ] && [ "$NCPU" -ge 2 ]; then
+  CLIENT_CPUS=$((NCPU - 1)); LOOPS=$((NCPU - 1))
+  if [ "$NCPU" = 2 ]; then SERVER_CPUS=0; else SERVER_CPUS=0-$((NCPU - 2)); fi
+  TS_CLIENT=(taskset -c "$CLIENT_CPUS"); TS_SERVER=(taskset -c "$SERVER_CPUS")
+  PLACEMENT="pinned with taskset: servers on CPU $SERVER_CPUS, wrk and the abort generator on CPU $CLIENT_CPUS; \
+$LOOPS event loop(s) for the service and bare Vert.x, $LOOPS nginx worker(s)"
+  [ "$LOOPS" = 1 ] && PLACEMENT="$PLACEMENT (a JVM that sees one CPU picks SerialGC by ergonomics; all JVM targets get the same)"
+else
+  LOOPS=$NCPU; TS_CLIENT=(); TS_SERVER=()
+  PLACEMENT="not pinned: servers and wrk share all $NCPU CPUs; $LOOPS event loops / nginx workers"
+fi
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+USED_PORTS=" "
+alloc_port() { # alloc_port <variable>: a port below the ephemeral range, unused and not yet handed out
+  local p
+  for _ in $(seq 1 200); do
+    p=$((20000 + RANDOM % 12000))
+    case "$USED_PORTS" in *" $p "*) continue ;; esac
+    port_in_use "$p" && continue
+    USED_PORTS="$USED_PORTS$p "
+    printf -v "$1" '%s' "$p"
+    return 0
+  done
+  die "no free port"
+}
+for v in A_HTTP A_MGMT D_HTTP D_MGMT NGINX_PORT BARE_PORT SU_HTTP SU_MGMT; do alloc_port "$v"; done
+
+meta() { printf '%s\n' "$2" >"$SCRATCH/meta/$1"; }
+cmd() { local c="$*"; printf '%s\n' "${c//$PWD\//}" >>"$SCRATCH/meta/commands"; } # paths relative to the repo root
+note() { printf '%s\n' "$*" >>"$SCRATCH/meta/notes"; }
+code_of() { curl -s -o /dev/null --max-time 2 -w '%{http_code}' "$1"; }
+wait_200() { # wait_200 <url> <pid> <what>
+  for _ in $(seq 1 300); do
+    kill -0 "$2" 2>/dev/null || die "$3 exited during start (see $SCRATCH/logs)"
+    [ "$(code_of "$1")" = 200 ] && return 0
+    sleep 0.1
+  done
+  die "$3 not ready at $1 within 30 s"
+}
+
+# Background CPU use (other work on the machine): benchmarks on a shared box are only as good as this.
+busy_pct() { python3 "$BENCH_DIR/benchtool.py" busy --seconds "${1:-2}"; }
+# Before each run wait (bounded) for the machine to calm down; every run also records how much CPU
+# other work took while it ran (benchtool.py measure), and the report prefers the quiet runs.
+wait_quiet() {
+  local waited=0 b
+  while :; do
+    b=$(busy_pct 1)
+    [ "$b" -le "$QUIET_BELOW" ] && break
+    waited=$((waited + 1))
+    [ "$waited" -ge "$QUIET_WAIT" ] && { echo "   (machine still ${b}% busy after ${QUIET_WAIT}s, measuring anyway)"; break; }
+  done
+}
+BUSY_BEFORE=$(busy_pct 2)
+echo "== bench: $JAR, $ROUNDS rounds x ${DURATION}s, warm-up ${WARMUP}s, wrk -c$CONNECTIONS, PIN=$PIN"
+cmd "# ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS PIN=$PIN QUIET_BELOW=$QUIET_BELOW QUIET_WAIT=$QUIET_WAIT STARTUP_RUNS=$STARTUP_RUNS STORM_RATE=$STORM_RATE STORM_PIPELINE=$STORM_PIPELINE JAR=$JAR bench/run.sh $(basename "$OUT")"
+cmd "# (ports are picked free at each run; /tmp/bench.* is the run's scratch directory)"
+
+# ---- 1. JVM start to traffic-ready, on an otherwise idle machine, default settings, not pinned.
+# GET /user/register needs no database: no embedded PostgreSQL per instance (older builds ignore the name).
+SERVICE_ENV=(REGISTER_SHUTDOWN_DRAIN_DELAY_SECONDS=0 REGISTER_DB_EMBEDDED=false)
+note "Every service instance runs with REGISTER_DB_EMBEDDED=false (GET /user/register needs no database) and REGISTER_SHUTDOWN_DRAIN_DELAY_SECONDS=0. JVM start to traffic-ready is measured unpinned, with the default event loops, before any other server starts."
+echo "== JVM start to traffic-ready: $STARTUP_RUNS runs"
+SU_CMD=(env "${SERVICE_ENV[@]}" REGISTER_HTTP_PORT="$SU_HTTP" REGISTER_MANAGEMENT_PORT="$SU_MGMT" java $JAVA_OPTS -jar "$JAR")
+cmd "python3 bench/benchtool.py startup --runs $STARTUP_RUNS --http-port $SU_HTTP -- ${SU_CMD[*]}"
+QUIET_ARGS=(--quiet-below "$QUIET_BELOW" --quiet-wait "$QUIET_WAIT")
+python3 "$BENCH_DIR/benchtool.py" startup --runs "$STARTUP_RUNS" --http-port "$SU_HTTP" "${QUIET_ARGS[@]}" \
+  --out "$SCRATCH/startup.json" -- "${SU_CMD[@]}" || note "JVM start measurement failed"
+if [ "$STARTUP_CDS" = 1 ]; then
+  # Hint only: how much an AppCDS archive (JDK 17: dump at exit, then map it) would take off.
+  JSA=$SCRATCH/app-cds.jsa
+  python3 "$BENCH_DIR/benchtool.py" startup --runs 1 --http-port "$SU_HTTP" --out "$SCRATCH/cds-dump.json" -- \
+    env "${SERVICE_ENV[@]}" REGISTER_HTTP_PORT="$SU_HTTP" REGISTER_MANAGEMENT_PORT="$SU_MGMT" \
+    java -XX:ArchiveClassesAtExit="$JSA" $JAVA_OPTS -jar "$JAR" 2>/dev/null
+  if [ -s "$JSA" ] && ! python3 "$BENCH_DIR/benchtool.py" startup --runs "$STARTUP_RUNS" --http-port "$SU_HTTP" "${QUIET_ARGS[@]}" \
+      --out "$SCRATCH/startup-cds.json" -- env "${SERVICE_ENV[@]}" REGISTER_HTTP_PORT="$SU_HTTP" \
+      REGISTER_MANAGEMENT_PORT="$SU_MGMT" java -XX:SharedArchiveFile="$JSA" $JAVA_OPTS -jar "$JAR" 2>/dev/null; then
+    note "AppCDS hint run failed."
+  elif [ ! -s "$JSA" ]; then
+    note "AppCDS hint run did not produce an archive (the service must exit cleanly on SIGTERM for -XX:ArchiveClassesAtExit)."
+  fi
+fi
+
+# ---- 2. Start every server.
+# start_target <A|B|C|D>: starts one server, waits until it answers, records its PID in PID_<x>.
+# Also used to restart a server that died during the run (the report notes it).
+NGX=$SCRATCH/nginx
+PAGE=$NGX/html/register.html
+start_target() {
+  local c=() ready
+  case "$1" in
+    A|D)
+      local http mgmt metrics
+      if [ "$1" = A ]; then http=$A_HTTP mgmt=$A_MGMT metrics=true; else http=$D_HTTP mgmt=$D_MGMT metrics=false; fi
+      c=("${TS_SERVER[@]}" env "${SERVICE_ENV[@]}" REGISTER_HTTP_PORT="$http" REGISTER_MANAGEMENT_PORT="$mgmt"
+         REGISTER_EVENT_LOOPS="$LOOPS" REGISTER_METRICS_ENABLED="$metrics" java $JAVA_OPTS -jar "$JAR")
+      ready="http://127.0.0.1:$mgmt/health/ready" ;;
+    C)
+      c=("${TS_SERVER[@]}" java $JAVA_OPTS -cp "$JAR" "$BENCH_DIR/BareVertxServer.java" "$BARE_PORT" "$PAGE" "$LOOPS" "$CHUNK_BYTES")
+      ready="http://127.0.0.1:$BARE_PORT/user/register" ;;
+    B)
+      sed -e "s#@PREFIX@#$NGX#g" -e "s#@PORT@#$NGINX_PORT#g" -e "s#@WORKERS@#$LOOPS#g" "$BENCH_DIR/nginx.conf" >"$NGX/nginx.conf"
+      c=("${TS_SERVER[@]}" nginx -c "$NGX/nginx.conf" -p "$NGX/" -e "$NGX/error.log")
+      ready="http://127.0.0.1:$NGINX_PORT/user/register" ;;
+  esac
+  [ -n "${STARTED[$1]:-}" ] || cmd "${c[*]}"
+  STARTED[$1]=1
+  "${c[@]}" >>"$SCRATCH/logs/$1.log" 2>&1 &
+  local pid=$!
+  PIDS+=("$pid")
+  printf -v "PID_$1" '%s' "$pid"
+  wait_200 "$ready" "$pid" "server $1"
+  case "$1" in A|D)
+    grep -q libnetty_transport_native_epoll "/proc/$pid/maps" 2>/dev/null \
+      || note "service $1 does not map libnetty_transport_native_epoll: it may be running on NIO" ;;
+  esac
+}
+declare -A STARTED=()
+echo "== starting servers"
+start_target A
+start_target D
+curl -s --max-time 5 -o "$PAGE" "http://127.0.0.1:$A_HTTP/user/register" || die "cannot fetch the page from the service"
+PAGE_BYTES=$(stat -c %s "$PAGE")
+chmod 644 "$PAGE"
+[ "$PAGE_BYTES" = 16384 ] || note "the service's default page is $PAGE_BYTES bytes, not 16384"
+start_target C
+start_target B
+
+# ---- 3. Same bytes, same framing everywhere.
+EXPECT_CHUNKS=$(( (PAGE_BYTES + CHUNK_BYTES - 1) / CHUNK_BYTES ))
+FULL_CHUNKS=$(( PAGE_BYTES / CHUNK_BYTES ))
+FRAMING=""
+check_target() { # check_target <name> <url>
+  local body=$SCRATCH/$1.body raw=$SCRATCH/$1.raw
+  curl -s --max-time 5 -o "$body" "$2"
+  cmp -s "$body" "$PAGE" || die "$1 does not serve the service's page bytes"
+  curl -s --max-time 5 --raw -o "$raw" "$2"
+  local full all
+  full=$(grep -a -c $'^1000\r$' "$raw")
+  all=$(grep -a -c -E $'^[0-9a-fA-F]+\r$' "$raw")
+  [ "$full" = "$FULL_CHUNKS" ] && [ "$all" = "$((EXPECT_CHUNKS + 1))" ] \
+    || die "$1 chunk framing differs: $full chunks of 1000 (hex), $all size lines; expected $FULL_CHUNKS and $((EXPECT_CHUNKS + 1))"
+  FRAMING="$FRAMING${FRAMING:+, }$1 $full x \`1000\` + last \`0\`"
+}
+check_target service "http://127.0.0.1:$A_HTTP/user/register"
+check_target nginx "http://127.0.0.1:$NGINX_PORT/user/register"
+check_target bare "http://127.0.0.1:$BARE_PORT/user/register"
+echo "   framing: $FRAMING"
+
+url_of() { case "$1" in A|E) echo "http://127.0.0.1:$A_HTTP/user/register" ;; B) echo "http://127.0.0.1:$NGINX_PORT/user/register" ;;
+  C) echo "http://127.0.0.1:$BARE_PORT/user/register" ;; D) echo "http://127.0.0.1:$D_HTTP/user/register" ;; esac; }
+mgmt_of() { case "$1" in A|E) echo "$A_MGMT" ;; D) echo "$D_MGMT" ;; *) echo "" ;; esac; }
+scrape() { # scrape <case> <file>; an empty file when the service exports nothing
+  local m; m=$(mgmt_of "$1")
+  [ -n "$m" ] || return 0
+  curl -s --max-time 5 -f "http://127.0.0.1:$m/metrics" >"$2" || : >"$2"
+}
+WRK=("${TS_CLIENT[@]}" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$BENCH_DIR/wrk-report.lua")
+STORM=("${TS_CLIENT[@]}" python3 "$BENCH_DIR/abort_storm.py" --port "$A_HTTP" --rate "$STORM_RATE"
+       --duration "$DURATION" --pipeline "$STORM_PIPELINE")
+cmd "${WRK[*]} <url of the case>"
+cmd "${STORM[*]}   # case E, started just before wrk"
+
+# Our processes, for the CPU accounting: the servers and nginx's workers.
+refresh_pids() {
+  local w
+  PID_B_ALL=$PID_B
+  for w in $(ps -o pid= --ppid "$PID_B"); do PID_B_ALL="$PID_B_ALL,$w"; done
+  OURS="$PID_A,$PID_D,$PID_C,$PID_B_ALL"
+}
+refresh_pids
+server_pids() { case "$1" in A|E) echo "$PID_A" ;; B) echo "$PID_B_ALL" ;; C) echo "$PID_C" ;; D) echo "$PID_D" ;; esac; }
+# A server that died (on a shared box something else may kill it) is noted and started again.
+ensure_alive() { # ensure_alive <case> <round>
+  local t=$1 pid rc
+  [ "$t" = E ] && t=A
+  pid=$(eval echo "\$PID_$t")
+  kill -0 "$pid" 2>/dev/null && return 0
+  wait "$pid" 2>/dev/null; rc=$?
+  note "server $t (pid $pid) had exited (status $rc$([ "$rc" -gt 128 ] && echo ", signal $((rc - 128))")) before round $2 case $1; restarted and warmed up ${WARMUP}s"
+  echo "   server $t had exited (status $rc): restarting"
+  start_target "$t"
+  refresh_pids
+  [ "$WARMUP" -gt 0 ] && "${TS_CLIENT[@]}" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "$(url_of "$t")" >/dev/null 2>&1
+  return 0
+}
+
+# ---- 4. Warm-up (JIT), then alternating rounds.
+if [ "$WARMUP" -gt 0 ]; then
+  for c in A B C D; do
+    echo "== warm-up $c (${WARMUP}s)"
+    "${TS_CLIENT[@]}" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "$(url_of "$c")" >/dev/null 2>&1
+  done
+fi
+for r in $(seq 1 "$ROUNDS"); do
+  for c in A B C D E; do
+    ensure_alive "$c" "$r"
+    wait_quiet
+    scrape "$c" "$SCRATCH/scrape/$c-$r-before.prom"
+    spid=""
+    if [ "$c" = E ]; then
+      "${STORM[@]}" >"$SCRATCH/storm/$c-$r.json" 2>"$SCRATCH/logs/storm-$r.err" &
+      spid=$!
+    fi
+    python3 "$BENCH_DIR/benchtool.py" measure --ours "$OURS" --server "$(server_pids "$c")" --stdout "$SCRATCH/wrk/$c-$r.txt" \
+      --out "$SCRATCH/cpu/$c-$r.json" -- "${WRK[@]}" "$(url_of "$c")"
+    [ -n "$spid" ] && wait "$spid"
+    scrape "$c" "$SCRATCH/scrape/$c-$r-after.prom"
+    line=$(grep '^WRK_RESULT' "$SCRATCH/wrk/$c-$r.txt")
+    rps=$(awk '{for(i=2;i<=NF;i++){split($i,kv,"=");v[kv[1]]=kv[2]} printf "%.0f req/s p50 %.2f ms p99 %.2f ms", v["requests"]/(v["duration_us"]/1e6), v["p50_us"]/1000, v["p99_us"]/1000}' <<<"$line")
+    echo "   round $r case $c: ${rps:-wrk failed}, other work $(sed -E 's/.*"foreign_pct": ([0-9.]+).*/\1/' "$SCRATCH/cpu/$c-$r.json")% CPU"
+  done
+done
+
+# ---- 5. Logs: a client abort is never an ERROR.
+for s in A D; do
+  n=$(grep -c 'ERROR' "$SCRATCH/logs/$s.log")
+  [ "$n" = 0 ] || note "service $s logged $n ERROR line(s), first: $(grep -m1 'ERROR' "$SCRATCH/logs/$s.log" | cut -c1-200)"
+done
+
+meta date "$(date -u '+%Y-%m-%d %H:%M UTC')"
+meta quiet_below "$QUIET_BELOW"; meta rounds "$ROUNDS"; meta duration "$DURATION"; meta warmup "$WARMUP"; meta connections "$CONNECTIONS"
+meta machine "$NCPU CPUs (nproc), $(awk '/MemTotal/{printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo)"
+meta cpu "$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)"
+meta kernel "$(uname -sr)"
+meta jdk "$(java -version 2>&1 | sed -n 2p) $(java $JAVA_OPTS -XX:+PrintFlagsFinal -version 2>/dev/null | awk '$2 ~ /^Use(G1|Parallel|Serial|Z|Shenandoah)GC$/ && $4 == "true" {printf "(default GC when unpinned: %s)", $2}')${JAVA_OPTS:+, JAVA_OPTS=$JAVA_OPTS}"
+meta nginx "$(nginx -v 2>&1 | sed 's/^nginx version: //')"
+meta wrk "$(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')"
+svc="$JAR"
+if git -C "$(dirname "$JAR")/.." rev-parse --short HEAD >/dev/null 2>&1; then
+  svc="$svc (commit $(git -C "$(dirname "$JAR")/.." rev-parse --short HEAD))"
+fi
+meta service "$svc"
+meta placement "$PLACEMENT"
+stop_all
+meta background "CPUs busy with nothing of ours running: $BUSY_BEFORE% before the run, $(busy_pct 2)% after; each run waited up to ${QUIET_WAIT}s for the machine to drop to ${QUIET_BELOW}% busy and recorded the CPU other work used during it (\"foreign CPU\", % of all CPUs); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+meta page_bytes "$PAGE_BYTES"; meta chunk_bytes "$CHUNK_BYTES"; meta framing "$FRAMING"
+meta storm "bench/abort_storm.py at $STORM_RATE connections/s for each E run, $STORM_PIPELINE pipelined requests per connection, SO_RCVBUF 4096, read the first response's headers, then half close with SO_LINGER {1,0} (RST), half plain close; the client-abort counter delta shows how many landed mid-response"
+[ -f "$SCRATCH/meta/notes" ] || : >"$SCRATCH/meta/notes"
+[ -s "$SCRATCH/meta/notes" ] || rm -f "$SCRATCH/meta/notes"
+
+echo
+python3 "$BENCH_DIR/benchtool.py" report --dir "$SCRATCH" --out "$OUT" || { KEEP_SCRATCH=1; die "report failed"; }
+echo
+echo "bench: wrote $OUT"
