@@ -121,6 +121,11 @@ class LoopLagTest {
     });
     Scrape after = service.scrape();
     assertThat(after.value(stalls(LOOP_1))).isEqualTo(before.value(stalls(LOOP_1)));
+    for (String loop : List.of(LOOP_0, LOOP_1)) {
+      System.out.printf("before/after the 300 ms block: %s %s -> %s, %s %s -> %s%n", lagMax(loop),
+          before.value(lagMax(loop)), after.value(lagMax(loop)), stalls(loop), before.value(stalls(loop)),
+          after.value(stalls(loop)));
+    }
 
     List<LogEvent> warnings = log.events().stream().filter(e -> e.getLevel() == Level.WARN
         && e.getMessage().getFormattedMessage().contains("was blocked for")).toList();
