@@ -102,8 +102,8 @@ public final class RegisterPage {
     return form.clone();
   }
 
-  static String formHtml() {
-    return """
+  /** The document head shared by every HTML page of the service (the registration form and its answers). */
+  static final String HEAD = """
         <!DOCTYPE html>
         <html lang="en">
         <head>
@@ -115,9 +115,14 @@ public final class RegisterPage {
             label { display: block; margin-top: 1rem; font-weight: 600; }
             input, select { width: 100%; padding: .5rem; box-sizing: border-box; }
             .terms { font-weight: normal; } .terms input { width: auto; }
+            .error { color: #b00020; margin: .25rem 0 0; }
             button { margin-top: 1.5rem; padding: .6rem 1.2rem; }
           </style>
         </head>
+        """;
+
+  static String formHtml() {
+    return HEAD + """
         <body>
           <h1>Create your account</h1>
           <form method="post" action="/user/register" accept-charset="utf-8">

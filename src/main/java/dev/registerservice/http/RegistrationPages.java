@@ -37,22 +37,7 @@ final class RegistrationPages {
         : OPTIONS.replace("<option value=\"" + escape(country) + "\">",
             "<option value=\"" + escape(country) + "\" selected>");
     StringBuilder html = new StringBuilder(OPTIONS.length() + 3_000);
-    html.append("""
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-          <meta charset="utf-8">
-          <meta name="viewport" content="width=device-width, initial-scale=1">
-          <title>Create your account</title>
-          <style>
-            body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 2rem auto; padding: 0 1rem; }
-            label { display: block; margin-top: 1rem; font-weight: 600; }
-            input, select { width: 100%; padding: .5rem; box-sizing: border-box; }
-            .terms { font-weight: normal; } .terms input { width: auto; }
-            .error { color: #b00020; margin: .25rem 0 0; }
-            button { margin-top: 1.5rem; padding: .6rem 1.2rem; }
-          </style>
-        </head>
+    html.append(RegisterPage.HEAD).append("""
         <body>
           <h1>Create your account</h1>
           <p class="error">Please correct the fields marked below.</p>
