@@ -13,7 +13,6 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -50,9 +49,6 @@ public final class TrafficVerticle extends VerticleBase {
         .setPort(config.httpPort() == 0 ? -1 : config.httpPort())
         // With h2c detection on, Vert.x announces a connection only after its first bytes; we need accept.
         .setHttp2ClearTextEnabled(false)
-        .setIdleTimeout(config.idleTimeoutSeconds())
-        .setWriteIdleTimeout(config.writeTimeoutSeconds())
-        .setIdleTimeoutUnit(TimeUnit.SECONDS)
         .setTcpNoDelay(true)
         .setAcceptBacklog(1024)
         .setCompressionSupported(false)
@@ -68,8 +64,10 @@ public final class TrafficVerticle extends VerticleBase {
   }
 
   private void connected(HttpConnection connection) {
+    // The idle and write timeouts live in the watch, not in Vert.x's idle handler (a listener per write).
     ConnectionWatch watch = new ConnectionWatch(connections, openConnections, shuttingDown,
-        config.maxConnections(), config.headerTimeoutSeconds());
+        config.maxConnections(), config.headerTimeoutSeconds(), config.idleTimeoutSeconds(),
+        config.writeTimeoutSeconds());
     Internals.watch(connection, watch, options, config.writeQueueBytes());
   }
 

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Errors;
@@ -19,8 +20,6 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.timeout.IdleState;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.Promise;
 import java.io.IOException;
@@ -39,8 +38,8 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Limits: the request-header timeout starts at a request's first byte (seen by {@link #firstByte}, which
  * sits before the decoder) and ends when the decoded request arrives here, so idle keep-alive connections
- * are left to the idle timeout; bytes of a request body never start it. Netty's writer-idle event becomes the write timeout: Vert.x closes on any
- * idle event, so one arriving while no response is in progress is swallowed here. A request refused at
+ * are left to the idle timeout; bytes of a request body never start it. The idle and write timeouts are
+ * checked here too, on a timer ({@link #tick}). A request refused at
  * the protocol level gets a lingering close, as nginx does: FIN after the 4xx, then the client's remaining
  * input is read and discarded for a bounded time, so closing never resets the 4xx away under the client.
  */
@@ -65,14 +64,35 @@ public final class ConnectionWatch extends ChannelDuplexHandler {
   private ScheduledFuture<?> headerTimer;
   /** When the first byte of the request whose headers we wait for arrived; 0 when we wait for none. */
   private long headersStartedNanos;
+  private final long idleTimeoutNanos;
+  private final long writeTimeoutNanos;
+  private final long tickNanos;
+  /** Reads and writes seen; the idle check compares it between ticks instead of reading a clock per event. */
+  private long activity;
+  private long activityAtLastTick = -1;
+  private long idleForNanos;
+  private Object stuckMessage;
+  private long stuckProgress;
+  private long stuckPending;
+  private long noProgressForNanos;
 
+  /**
+   * @param idleTimeoutSeconds close a connection with no reads or writes and no response in progress (0: never)
+   * @param writeTimeoutSeconds close a connection whose response has bytes waiting that make no progress (0: never)
+   */
   public ConnectionWatch(ConnectionMetrics metrics, OpenConnections open, BooleanSupplier shuttingDown,
-      long maxConnections, long headerTimeoutSeconds) {
+      long maxConnections, long headerTimeoutSeconds, long idleTimeoutSeconds, long writeTimeoutSeconds) {
     this.metrics = metrics;
     this.open = open;
     this.shuttingDown = shuttingDown;
     this.maxConnections = maxConnections;
     this.headerTimeoutNanos = TimeUnit.SECONDS.toNanos(headerTimeoutSeconds);
+    this.idleTimeoutNanos = TimeUnit.SECONDS.toNanos(idleTimeoutSeconds);
+    this.writeTimeoutNanos = TimeUnit.SECONDS.toNanos(writeTimeoutSeconds);
+    long shortest = Math.min(idleTimeoutNanos == 0 ? Long.MAX_VALUE : idleTimeoutNanos,
+        writeTimeoutNanos == 0 ? Long.MAX_VALUE : writeTimeoutNanos);
+    // Both timeouts are checked four times per period: a connection closes within 1.25 periods.
+    this.tickNanos = shortest == Long.MAX_VALUE ? 0 : shortest / 4;
   }
 
   /** The handler that goes before the HTTP decoder: it sees a request's first byte. */
@@ -88,7 +108,54 @@ public final class ConnectionWatch extends ChannelDuplexHandler {
     if (metrics.opened() > maxConnections) {
       mark(CloseReason.OVERLOAD);
       ctx.close();
+      return;
     }
+    if (tickNanos > 0) {
+      ctx.executor().schedule(this::tick, tickNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /**
+   * The idle and write timeouts, checked on a timer rather than per event (Netty's IdleStateHandler adds a
+   * listener to every write). Idle: no read or write for the idle timeout, and no response in progress.
+   * Write: a response in progress whose queued bytes have not moved (same message, same progress, same
+   * amount pending) for the write timeout, i.e. a client that stopped reading. A response still being
+   * computed (nothing queued) is neither.
+   */
+  private void tick() {
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    idleForNanos = activity == activityAtLastTick && !responseInProgress() ? idleForNanos + tickNanos : 0;
+    activityAtLastTick = activity;
+    ChannelOutboundBuffer queued = ctx.channel().unsafe().outboundBuffer();
+    if (responseInProgress() && queued != null && queued.totalPendingWriteBytes() > 0) {
+      Object message = queued.current();
+      long progress = queued.currentProgress();
+      long pending = queued.totalPendingWriteBytes();
+      boolean moved = message != stuckMessage || progress != stuckProgress || pending != stuckPending;
+      noProgressForNanos = moved ? 0 : noProgressForNanos + tickNanos;
+      stuckMessage = message;
+      stuckProgress = progress;
+      stuckPending = pending;
+    } else {
+      noProgressForNanos = 0;
+      stuckMessage = null;
+    }
+    if (writeTimeoutNanos > 0 && noProgressForNanos >= writeTimeoutNanos) {
+      closeNow(CloseReason.WRITE_TIMEOUT);
+    } else if (idleTimeoutNanos > 0 && idleForNanos >= idleTimeoutNanos) {
+      closeNow(CloseReason.IDLE_TIMEOUT);
+    } else {
+      ctx.executor().schedule(this::tick, tickNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** Closes from this handler down: Vert.x's handler above would wait for queued writes to drain first. */
+  private void closeNow(CloseReason why) {
+    mark(why);
+    stuckMessage = null;
+    ctx.close();
   }
 
   /**
@@ -168,21 +235,8 @@ public final class ConnectionWatch extends ChannelDuplexHandler {
         && ((HttpResponse) msg).status().codeClass() == HttpStatusClass.INFORMATIONAL)) {
       responses++;
     }
+    activity++;
     ctx.write(msg, promise);
-  }
-
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof IdleStateEvent) {
-      if (responseInProgress()) {
-        mark(CloseReason.WRITE_TIMEOUT);
-      } else if (((IdleStateEvent) evt).state() == IdleState.WRITER_IDLE) {
-        return;
-      } else {
-        mark(CloseReason.IDLE_TIMEOUT);
-      }
-    }
-    ctx.fireUserEventTriggered(evt);
   }
 
   @Override
@@ -277,6 +331,7 @@ public final class ConnectionWatch extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      activity++;
       if (discarding) {
         ((ByteBuf) msg).release();
         return;

@@ -174,6 +174,28 @@ class HostileClientTest {
   }
 
   @Test
+  void anIdleKeepAliveConnectionIsClosedByTheIdleTimeoutAndABusyOneIsNot() throws Exception {
+    try (RunningService service = RunningService.start(Map.of("REGISTER_IDLE_TIMEOUT_SECONDS", "1"));
+        Socket idle = RawHttp.connect(service.port());
+        Socket busy = RawHttp.connect(service.port())) {
+      Scrape before = service.scrape();
+      RawHttp.send(idle, RawHttp.get("/user/register"));
+      assertThat(RawHttp.read(idle.getInputStream(), false).status()).isEqualTo(200);
+      // The busy connection keeps making requests for longer than the idle timeout.
+      long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2_500);
+      while (System.nanoTime() < until) {
+        RawHttp.send(busy, RawHttp.get("/user/register"));
+        assertThat(RawHttp.read(busy.getInputStream(), false).status()).isEqualTo(200);
+      }
+      assertThat(idle.getInputStream().read()).as("the idle connection was closed").isEqualTo(-1);
+      Scrape after = service.scrape();
+      assertThat(after.value(CLOSED + "{reason=\"idle_timeout\"}") - before.value(CLOSED + "{reason=\"idle_timeout\"}"))
+          .isEqualTo(1.0);
+      assertThat(after.value("http_server_connections_open")).isEqualTo(1.0);
+    }
+  }
+
+  @Test
   void pastTheConnectionCapNewConnectionsAreClosedAndCountedAsOverload() throws Exception {
     int cap = 200;
     int clients = 250;
