@@ -25,12 +25,10 @@ public final class RegisterPage {
   private static final String PADDING_CLOSE = "-->\n";
   private static final String TAIL = "</body>\n</html>\n";
 
-  private final byte[] form;
   private final Buffer[] chunks;
   private final int length;
 
-  private RegisterPage(byte[] form, Buffer[] chunks, int length) {
-    this.form = form;
+  private RegisterPage(Buffer[] chunks, int length) {
     this.chunks = chunks;
     this.length = length;
   }
@@ -57,7 +55,7 @@ public final class RegisterPage {
       int offset = i * chunkSize;
       chunks[i] = Internals.sharedSlice(page, offset, Math.min(chunkSize, bodyBytes - offset));
     }
-    return new RegisterPage(form, chunks, bodyBytes);
+    return new RegisterPage(chunks, bodyBytes);
   }
 
   private static void writePadding(ByteBuf page, int padding) {
@@ -95,11 +93,6 @@ public final class RegisterPage {
       all.appendBuffer(chunk);
     }
     return all.getBytes();
-  }
-
-  /** The form part alone, without padding. */
-  public byte[] formBytes() {
-    return form.clone();
   }
 
   /** The document head shared by every HTML page of the service (the registration form and its answers). */

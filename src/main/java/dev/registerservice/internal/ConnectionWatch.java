@@ -7,6 +7,7 @@ import dev.registerservice.metrics.RejectReason;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -151,22 +152,18 @@ public final class ConnectionWatch extends ChannelDuplexHandler {
     }
   }
 
-  /** Closes from this handler down: Vert.x's handler above would wait for queued writes to drain first. */
-  private void closeNow(CloseReason why) {
-    mark(why);
-    stuckMessage = null;
-    ctx.close();
-  }
-
   /**
    * Closes now, from this handler down, so Vert.x's handler above (which would wait for queued writes to
    * reach a client that is not reading) is not in the way.
    */
+  private ChannelFuture closeNow(CloseReason why) {
+    mark(why);
+    return ctx.close();
+  }
+
+  /** Graceful shutdown's last step for a connection its timeout left open; may be called from any thread. */
   void closeForShutdown(Promise<Void> closed) {
-    ctx.executor().execute(() -> {
-      mark(CloseReason.SHUTDOWN);
-      ctx.close().addListener(f -> closed.complete());
-    });
+    ctx.executor().execute(() -> closeNow(CloseReason.SHUTDOWN).addListener(f -> closed.complete()));
   }
 
   /** A response's write failed because the client went away; called before the channel goes inactive. */

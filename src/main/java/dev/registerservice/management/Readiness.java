@@ -23,10 +23,6 @@ public final class Readiness {
     draining = true;
   }
 
-  public boolean isDraining() {
-    return draining;
-  }
-
   /**
    * Registers the checks.
    *

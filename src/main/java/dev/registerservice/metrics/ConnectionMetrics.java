@@ -52,12 +52,4 @@ public final class ConnectionMetrics {
     open.decrementAndGet();
     closed.get(reason).increment();
   }
-
-  public long closedCount(CloseReason reason) {
-    return (long) closed.get(reason).count();
-  }
-
-  public long open() {
-    return open.get();
-  }
 }

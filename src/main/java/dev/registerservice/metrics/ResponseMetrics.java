@@ -71,10 +71,6 @@ public final class ResponseMetrics {
     return inFlight.sum();
   }
 
-  public long queuedBytes() {
-    return queuedBytes.sum();
-  }
-
   /** Total aborts for one cause over all routes and phases; read by the periodic log summary. */
   public long abortCount(AbortCause cause) {
     long total = 0;
