@@ -30,6 +30,7 @@ import dev.registerservice.storage.Database;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.ByteBufAllocator;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -39,6 +40,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.net.IDN;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -177,6 +179,7 @@ public final class RegisterService {
         .head(RegistrationHandler.REGISTERED_ROUTE, registrations::registered)
         .build();
 
+    warmFirstUseClasses();
     List<EventLoop> loops = Internals.eventLoops(traffic);
     LoopLagProbe lagProbe = null;
     StallDetector stalls = null;
@@ -225,6 +228,16 @@ public final class RegisterService {
         managementServer.port(), config.source(), page.length(), config.chunkSize());
     return new RegisterService(config, traffic, management, registry, servers, managementServer, lagProbe, shutdown,
         hashing, database);
+  }
+
+  /**
+   * Work the JDK does once, 50 to 250 ms of it, that would otherwise fall on an event loop under the PostgreSQL
+   * client's first connection and be counted as a stall: Netty 4.2's default allocator registers its Flight
+   * Recorder events when it makes its first chunk, and Netty's DNS resolver loads java.net.IDN's Unicode tables.
+   */
+  private static void warmFirstUseClasses() {
+    ByteBufAllocator.DEFAULT.directBuffer(1).release();
+    IDN.toASCII("localhost");
   }
 
   /** One probe per event loop, each on its own thread: otherwise some loop's stalls would go unseen. */

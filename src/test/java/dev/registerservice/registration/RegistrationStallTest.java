@@ -5,6 +5,7 @@ import static dev.registerservice.testing.Registrations.uniqueName;
 import static dev.registerservice.testing.Registrations.valid;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.registerservice.testing.LogCapture;
 import dev.registerservice.testing.Registrations;
 import dev.registerservice.testing.RunningService;
 import dev.registerservice.testing.Scrape;
@@ -12,6 +13,7 @@ import dev.registerservice.testing.TestDatabase;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -20,18 +22,22 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
- * Hashing never runs on an event loop. The parameters make one hash take longer than the stall threshold
- * (32 MiB, one pass: about 50 to 60 ms here, against a 40 ms threshold), so a hash on a loop would be
- * counted as a stall; 200 concurrent registrations after a warm-up count none.
+ * Hashing never runs on an event loop. The parameters make one hash take well over the stall threshold
+ * (64 MiB, one pass: about 100 ms here, against a 40 ms threshold), so a hash on a loop would be counted as
+ * a stall and its stack would name the hasher: 200 concurrent registrations would count about 200.
+ *
+ * <p>Not zero: on two cores, two hashing threads and a busy CI neighbour can keep a loop off the CPU past
+ * 40 ms now and then. That is a real (if rare) stall, and it is not the one this test looks for.
  */
 class RegistrationStallTest {
 
   @Test
   void noStallIsCountedWhile200RegistrationsAreHashedConcurrently() throws Exception {
-    try (RunningService service = RunningService.start(Map.of(
+    try (LogCapture log = LogCapture.attach();
+        RunningService service = RunningService.start(Map.of(
         "REGISTER_DB_URL", TestDatabase.shared().url(),
         "REGISTER_STALL_THRESHOLD_MS", "40",
-        "REGISTER_ARGON2_MEMORY_KIB", "32768",
+        "REGISTER_ARGON2_MEMORY_KIB", "65536",
         "REGISTER_ARGON2_ITERATIONS", "1",
         "REGISTER_HASH_QUEUE", "200"))) {
       Awaitility.await().atMost(Duration.ofSeconds(20))
@@ -47,13 +53,20 @@ class RegistrationStallTest {
       for (int i = 0; i < 200; i++) {
         burst.add(Registrations.postJsonAsync(service.port(), valid(uniqueName("burst"))));
       }
+      List<Integer> statuses = new ArrayList<>();
       for (CompletableFuture<HttpResponse<String>> response : burst) {
-        assertThat(response.get(120, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
+        statuses.add(response.get(120, TimeUnit.SECONDS).statusCode());
       }
       Scrape after = service.scrape();
+      assertThat(after.sum("eventloop_stalls_total") - before.sum("eventloop_stalls_total"))
+          .as("stalls while 200 hashes ran").isLessThan(20);
+      assertThat(log.events()).as("no stall stack names the hasher")
+          .noneMatch(event -> event.getThrown() != null
+              && Arrays.stream(event.getThrown().getStackTrace())
+                  .anyMatch(frame -> frame.getClassName().equals(PasswordHasher.class.getName())));
+      assertThat(statuses).containsOnly(201);
       assertThat(after.value("registration_password_hash_seconds_count")
           - before.value("registration_password_hash_seconds_count")).isEqualTo(200);
-      assertThat(after.sum("eventloop_stalls_total")).isEqualTo(before.sum("eventloop_stalls_total"));
     }
   }
 }
