@@ -50,8 +50,10 @@ public class BareVertxServer {
       System.err.println("native epoll unavailable: " + vertx.unavailableNativeTransportCause());
       System.exit(1);
     }
+    // The transport options the service uses too: no h2c, no WebSocket extension handler in the pipeline.
     HttpServerOptions options = new HttpServerOptions().setPort(port).setHost("127.0.0.1")
-        .setHttp2ClearTextEnabled(false).setAcceptBacklog(4096);
+        .setHttp2ClearTextEnabled(false).setAcceptBacklog(4096)
+        .setPerFrameWebSocketCompressionSupported(false).setPerMessageWebSocketCompressionSupported(false);
     vertx.deployVerticle(() -> new VerticleBase() {
       @Override
       public Future<?> start() {

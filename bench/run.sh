@@ -3,13 +3,15 @@
 #   A  the service, everything on            B  nginx serving the same bytes in the same 4 KiB chunks
 #   C  bare Vert.x core (the stack ceiling)  D  the service with REGISTER_METRICS_ENABLED=false
 #   E  the service, everything on, with bench/abort_storm.py aborting responses beside wrk
-# All servers run at once; rounds alternate A B C D E so drift hits every case alike. Also measures
+#   F  A again while the same storm aims at D: the control for E (the storm's CPU, without its aborts)
+# All servers run at once; each round runs D A C E F B (odd rounds) or B F E C A D (even rounds): A sits next to
+# its references, and the reversal cancels drift. Also measures
 # JVM start to traffic-ready. Writes a Markdown report (default BENCHMARKS.md) and prints it.
 #
 # Usage: bench/run.sh [OUTPUT.md]
-# Env:   JAR=target/register-service.jar  ROUNDS=3  DURATION=10 (s per run)  WARMUP=8 (s per server)
+# Env:   JAR=target/register-service.jar  ROUNDS=5  DURATION=6 (s per run)  WARMUP=8 (s per server)
 #        CONNECTIONS=64  PIN=1 (wrk on the last CPU, servers on the others; 0 = no pinning)
-#        STARTUP_RUNS=5  STARTUP_CDS=1 (also time an AppCDS start, as a hint)
+#        STARTUP_RUNS=5  STARTUP_CDS=1 (also time a start with an AppCDS archive, as the image runs it)
 #        STORM_RATE=200 (aborts/s)  STORM_PIPELINE=4  JAVA_OPTS=""
 #        QUIET_BELOW=20 QUIET_WAIT=20: before each run wait up to QUIET_WAIT s for the CPUs to be at most
 #        QUIET_BELOW % busy (a shared box); the CPU other work used during each run is recorded too
@@ -18,8 +20,8 @@ set -uo pipefail
 
 OUT=${1:-BENCHMARKS.md}
 JAR=${JAR:-target/register-service.jar}
-ROUNDS=${ROUNDS:-3}
-DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-5}
+DURATION=${DURATION:-6}
 WARMUP=${WARMUP:-8}
 CONNECTIONS=${CONNECTIONS:-64}
 PIN=${PIN:-1}
@@ -76,7 +78,7 @@ stop_all() {
   PIDS=()
 }
 # Watchdog: generous bound on the whole run (startup + warm-up + rounds), then stop.
-BUDGET=$(( STARTUP_RUNS * 2 * (8 + QUIET_WAIT) + 4 * WARMUP + ROUNDS * 5 * (DURATION + QUIET_WAIT + 5) + 120 ))
+BUDGET=$(( STARTUP_RUNS * 2 * (8 + QUIET_WAIT) + 4 * WARMUP + ROUNDS * 6 * (DURATION + QUIET_WAIT + 5) + 120 ))
 ( sleep "$BUDGET" & wait $!; echo "bench: watchdog (${BUDGET}s) fired, stopping" >&2; kill -TERM $$ ) 2>/dev/null &
 WATCHDOG=$!
 cleanup() {
@@ -158,7 +160,7 @@ QUIET_ARGS=(--quiet-below "$QUIET_BELOW" --quiet-wait "$QUIET_WAIT")
 python3 "$BENCH_DIR/benchtool.py" startup --runs "$STARTUP_RUNS" --http-port "$SU_HTTP" "${QUIET_ARGS[@]}" \
   --out "$SCRATCH/startup.json" -- "${SU_CMD[@]}" || note "JVM start measurement failed"
 if [ "$STARTUP_CDS" = 1 ]; then
-  # Hint only: how much an AppCDS archive (JDK 17: dump at exit, then map it) would take off.
+  # As the image runs it: an AppCDS archive dumped at exit by a training run (JDK 17), then mapped at start.
   JSA=$SCRATCH/app-cds.jsa
   python3 "$BENCH_DIR/benchtool.py" startup --runs 1 --http-port "$SU_HTTP" --out "$SCRATCH/cds-dump.json" -- \
     env "${SERVICE_ENV[@]}" REGISTER_HTTP_PORT="$SU_HTTP" REGISTER_MANAGEMENT_PORT="$SU_MGMT" \
@@ -238,19 +240,19 @@ check_target nginx "http://127.0.0.1:$NGINX_PORT/user/register"
 check_target bare "http://127.0.0.1:$BARE_PORT/user/register"
 echo "   framing: $FRAMING"
 
-url_of() { case "$1" in A|E) echo "http://127.0.0.1:$A_HTTP/user/register" ;; B) echo "http://127.0.0.1:$NGINX_PORT/user/register" ;;
+url_of() { case "$1" in A|E|F) echo "http://127.0.0.1:$A_HTTP/user/register" ;; B) echo "http://127.0.0.1:$NGINX_PORT/user/register" ;;
   C) echo "http://127.0.0.1:$BARE_PORT/user/register" ;; D) echo "http://127.0.0.1:$D_HTTP/user/register" ;; esac; }
-mgmt_of() { case "$1" in A|E) echo "$A_MGMT" ;; D) echo "$D_MGMT" ;; *) echo "" ;; esac; }
+mgmt_of() { case "$1" in A|E|F) echo "$A_MGMT" ;; D) echo "$D_MGMT" ;; *) echo "" ;; esac; }
 scrape() { # scrape <case> <file>; an empty file when the service exports nothing
   local m; m=$(mgmt_of "$1")
   [ -n "$m" ] || return 0
   curl -s --max-time 5 -f "http://127.0.0.1:$m/metrics" >"$2" || : >"$2"
 }
 WRK=("${TS_CLIENT[@]}" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$BENCH_DIR/wrk-report.lua")
-STORM=("${TS_CLIENT[@]}" python3 "$BENCH_DIR/abort_storm.py" --port "$A_HTTP" --rate "$STORM_RATE"
+STORM=("${TS_CLIENT[@]}" python3 "$BENCH_DIR/abort_storm.py" --rate "$STORM_RATE"
        --duration "$DURATION" --pipeline "$STORM_PIPELINE")
 cmd "${WRK[*]} <url of the case>"
-cmd "${STORM[*]}   # case E, started just before wrk"
+cmd "${STORM[*]} --port <A's port (case E) or D's port (case F)>   # started just before wrk"
 
 # Our processes, for the CPU accounting: the servers and nginx's workers.
 refresh_pids() {
@@ -260,11 +262,11 @@ refresh_pids() {
   OURS="$PID_A,$PID_D,$PID_C,$PID_B_ALL"
 }
 refresh_pids
-server_pids() { case "$1" in A|E) echo "$PID_A" ;; B) echo "$PID_B_ALL" ;; C) echo "$PID_C" ;; D) echo "$PID_D" ;; esac; }
+server_pids() { case "$1" in A|E|F) echo "$PID_A" ;; B) echo "$PID_B_ALL" ;; C) echo "$PID_C" ;; D) echo "$PID_D" ;; esac; }
 # A server that died (on a shared box something else may kill it) is noted and started again.
 ensure_alive() { # ensure_alive <case> <round>
   local t=$1 pid rc
-  [ "$t" = E ] && t=A
+  [ "$t" = E ] || [ "$t" = F ] && t=A
   pid=$(eval echo "\$PID_$t")
   kill -0 "$pid" 2>/dev/null && return 0
   wait "$pid" 2>/dev/null; rc=$?
@@ -283,14 +285,20 @@ if [ "$WARMUP" -gt 0 ]; then
     "${TS_CLIENT[@]}" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "$(url_of "$c")" >/dev/null 2>&1
   done
 fi
+# This machine's speed drifts by 20% over tens of seconds (a shared host); a ratio is only as good as the
+# two runs are close in time.
 for r in $(seq 1 "$ROUNDS"); do
-  for c in A B C D E; do
+  order="D A C E F B"
+  [ $((r % 2)) = 0 ] && order="B F E C A D"
+  for c in $order; do
     ensure_alive "$c" "$r"
     wait_quiet
     scrape "$c" "$SCRATCH/scrape/$c-$r-before.prom"
     spid=""
-    if [ "$c" = E ]; then
-      "${STORM[@]}" >"$SCRATCH/storm/$c-$r.json" 2>"$SCRATCH/logs/storm-$r.err" &
+    if [ "$c" = E ] || [ "$c" = F ]; then
+      storm_port=$A_HTTP
+      [ "$c" = F ] && storm_port=$D_HTTP
+      "${STORM[@]}" --port "$storm_port" >"$SCRATCH/storm/$c-$r.json" 2>"$SCRATCH/logs/storm-$c-$r.err" &
       spid=$!
     fi
     python3 "$BENCH_DIR/benchtool.py" measure --ours "$OURS" --server "$(server_pids "$c")" --stdout "$SCRATCH/wrk/$c-$r.txt" \

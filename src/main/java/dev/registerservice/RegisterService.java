@@ -30,7 +30,6 @@ import dev.registerservice.storage.Database;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.netty.buffer.ByteBufAllocator;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -39,8 +38,8 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
-import java.net.IDN;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -133,7 +132,9 @@ public final class RegisterService {
           .setMetricsOptions(new MicrometerMetricsOptions()
               .setEnabled(true)
               .setJvmMetricsEnabled(true)
-              .setNettyMetricsEnabled(true));
+              .setNettyMetricsEnabled(true)
+              // RouteTable records requests (RequestMetrics) without Vert.x's per-request meter lookups.
+              .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER));
       builder.withMetrics(new MicrometerMetricsFactory(registry));
     }
     Vertx vertx = builder.with(options).build();
@@ -171,15 +172,14 @@ public final class RegisterService {
     Database database = Database.create(traffic, config.database(), registry);
     RegistrationHandler registrations = new RegistrationHandler(new Registrar(hashing, database),
         new RegistrationMetrics(registry), responses, registration.maxBodyBytes(), config.accessLog());
-    RouteTable routes = RouteTable.builder()
+    RouteTable.Builder table = RouteTable.builder()
         .get(RegisterPageHandler.ROUTE, registerPage::handle)
         .head(RegisterPageHandler.ROUTE, registerPage::handle)
         .route(HttpMethod.POST, RegisterPageHandler.ROUTE, registrations::register)
         .get(RegistrationHandler.REGISTERED_ROUTE, registrations::registered)
-        .head(RegistrationHandler.REGISTERED_ROUTE, registrations::registered)
-        .build();
+        .head(RegistrationHandler.REGISTERED_ROUTE, registrations::registered);
+    RouteTable routes = config.metricsEnabled() ? table.build(registry) : table.build();
 
-    warmFirstUseClasses();
     List<EventLoop> loops = Internals.eventLoops(traffic);
     LoopLagProbe lagProbe = null;
     StallDetector stalls = null;
@@ -228,16 +228,6 @@ public final class RegisterService {
         managementServer.port(), config.source(), page.length(), config.chunkSize());
     return new RegisterService(config, traffic, management, registry, servers, managementServer, lagProbe, shutdown,
         hashing, database);
-  }
-
-  /**
-   * Work the JDK does once, 50 to 250 ms of it, that would otherwise fall on an event loop under the PostgreSQL
-   * client's first connection and be counted as a stall: Netty 4.2's default allocator registers its Flight
-   * Recorder events when it makes its first chunk, and Netty's DNS resolver loads java.net.IDN's Unicode tables.
-   */
-  private static void warmFirstUseClasses() {
-    ByteBufAllocator.DEFAULT.directBuffer(1).release();
-    IDN.toASCII("localhost");
   }
 
   /** One probe per event loop, each on its own thread: otherwise some loop's stalls would go unseen. */

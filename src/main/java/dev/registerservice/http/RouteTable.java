@@ -1,16 +1,19 @@
 package dev.registerservice.http;
 
+import dev.registerservice.metrics.RequestMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -19,46 +22,54 @@ import java.util.stream.Collectors;
  * 405 with {@code Allow} built from this table for a known path with a method it does not serve.
  *
  * <p>A plain map rather than vertx-web's Router: the traffic port has a handful of fixed paths, and this
- * keeps the per-request cost at one hash lookup with no routing context.
+ * keeps the per-request cost at one hash lookup with no routing context. When built with a registry, every
+ * response that completes is recorded in {@link RequestMetrics} by method, route and status.
  */
 public final class RouteTable implements Handler<HttpServerRequest> {
   /** The methods of RFC 9110 and RFC 5789; anything else is not recognised. */
-  private static final Set<HttpMethod> RECOGNISED = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST,
+  private static final List<HttpMethod> RECOGNISED = List.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST,
       HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.CONNECT, HttpMethod.OPTIONS, HttpMethod.TRACE, HttpMethod.PATCH);
+  private static final Map<HttpMethod, Integer> METHOD_INDEX = indexOf(RECOGNISED);
   private static final CharSequence TEXT_PLAIN = HttpHeaders.createOptimized("text/plain; charset=utf-8");
   private static final Buffer NOT_FOUND = text("Not Found\n");
   private static final Buffer METHOD_NOT_ALLOWED = text("Method Not Allowed\n");
   private static final Buffer NOT_IMPLEMENTED = text("Not Implemented\n");
 
   private final Map<String, Route> routes;
+  private final RequestMetrics requests;
 
-  private record Route(Map<HttpMethod, Handler<HttpServerRequest>> handlers, CharSequence allow) {
+  /** {@code index}: the route's place in the {@code route} tag values of {@link RequestMetrics}. */
+  private record Route(int index, Map<HttpMethod, Handler<HttpServerRequest>> handlers, CharSequence allow) {
   }
 
-  private RouteTable(Map<String, Map<HttpMethod, Handler<HttpServerRequest>>> table) {
+  private RouteTable(Map<String, Map<HttpMethod, Handler<HttpServerRequest>>> table, MeterRegistry registry) {
     Map<String, Route> routes = new HashMap<>();
-    table.forEach((path, handlers) -> routes.put(path, new Route(Map.copyOf(handlers), HttpHeaders.createOptimized(
-        handlers.keySet().stream().map(HttpMethod::name).collect(Collectors.joining(", "))))));
+    List<String> paths = new ArrayList<>(table.keySet());
+    table.forEach((path, handlers) -> routes.put(path, new Route(paths.indexOf(path), Map.copyOf(handlers),
+        HttpHeaders.createOptimized(
+            handlers.keySet().stream().map(HttpMethod::name).collect(Collectors.joining(", "))))));
     this.routes = Map.copyOf(routes);
+    this.requests = registry == null ? null
+        : new RequestMetrics(registry, paths, RECOGNISED.stream().map(HttpMethod::name).toList());
   }
 
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The route templates, bounded and known at start: the values of the {@code route} tag. */
-  public List<String> paths() {
-    return List.copyOf(routes.keySet());
-  }
-
   @Override
   public void handle(HttpServerRequest request) {
     HttpMethod method = request.method();
-    if (!RECOGNISED.contains(method)) {
+    Integer methodIndex = METHOD_INDEX.get(method);
+    Route route = routes.get(request.path());
+    if (requests != null) {
+      measure(request.response(), route == null ? routes.size() : route.index(),
+          methodIndex == null ? RECOGNISED.size() : methodIndex);
+    }
+    if (methodIndex == null) {
       reply(request, 501, NOT_IMPLEMENTED);
       return;
     }
-    Route route = routes.get(request.path());
     if (route == null) {
       reply(request, 404, NOT_FOUND);
       return;
@@ -72,11 +83,22 @@ public final class RouteTable implements Handler<HttpServerRequest> {
     handler.handle(request);
   }
 
+  private void measure(HttpServerResponse response, int route, int method) {
+    long start = System.nanoTime();
+    response.bodyEndHandler(v -> requests.completed(route, method, response.getStatusCode(), start));
+  }
+
   private static void reply(HttpServerRequest request, int status, Buffer body) {
     request.response()
         .setStatusCode(status)
         .putHeader(HttpHeaders.CONTENT_TYPE, TEXT_PLAIN)
         .end(request.method() == HttpMethod.HEAD ? Buffer.buffer() : body);
+  }
+
+  private static Map<HttpMethod, Integer> indexOf(List<HttpMethod> methods) {
+    Map<HttpMethod, Integer> index = new HashMap<>();
+    methods.forEach(method -> index.put(method, index.size()));
+    return Map.copyOf(index);
   }
 
   private static Buffer text(String body) {
@@ -101,7 +123,12 @@ public final class RouteTable implements Handler<HttpServerRequest> {
     }
 
     public RouteTable build() {
-      return new RouteTable(table);
+      return new RouteTable(table, null);
+    }
+
+    /** The table, recording every completed response in {@code registry} ({@link RequestMetrics}). */
+    public RouteTable build(MeterRegistry registry) {
+      return new RouteTable(table, registry);
     }
   }
 }

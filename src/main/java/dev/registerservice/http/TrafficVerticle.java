@@ -52,7 +52,11 @@ public final class TrafficVerticle extends VerticleBase {
         .setTcpNoDelay(true)
         .setAcceptBacklog(1024)
         .setCompressionSupported(false)
-        .setDecompressionSupported(false);
+        .setDecompressionSupported(false)
+        // No WebSocket routes: with no extensions to offer, Vert.x leaves Netty's WebSocket extension handler,
+        // which every response write passes through, out of the pipeline.
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setPerMessageWebSocketCompressionSupported(false);
     this.options = options;
     server = vertx.createHttpServer(options)
         .connectionHandler(this::connected)

@@ -127,6 +127,7 @@ class RegisterPageWireTest {
 
   @Test
   void unknownPathIs404WrongMethodIs405WithAllowUnknownMethodIs501() throws Exception {
+    Map<String, Double> before = service.scrape().series();
     try (Socket socket = RawHttp.connect(service.port())) {
       InputStream in = socket.getInputStream();
       RawHttp.send(socket, RawHttp.get("/user/unknown"));
@@ -141,6 +142,16 @@ class RegisterPageWireTest {
       assertThat(new String(brew.body(), StandardCharsets.UTF_8)).doesNotContain("Exception");
       RawHttp.send(socket, RawHttp.get("/user/register"));
       assertThat(RawHttp.read(in, false).body()).isEqualTo(page);
+    }
+    // Every answer is counted by method, route and status; unknown paths and methods share one value each.
+    Map<String, Double> after = service.scrape().series();
+    for (String series : new String[] {
+        "{code=\"404\",method=\"GET\",route=\"unmatched\"}",
+        "{code=\"405\",method=\"DELETE\",route=\"/user/register\"}",
+        "{code=\"501\",method=\"other\",route=\"/user/register\"}",
+        "{code=\"200\",method=\"GET\",route=\"/user/register\"}"}) {
+      String count = "http_server_requests_seconds_count" + series;
+      assertThat(after.get(count) - before.getOrDefault(count, 0.0)).as(count).isEqualTo(1.0);
     }
   }
 
