@@ -72,7 +72,8 @@ class HostileClientTest {
       for (CompletableFuture<Void> client : clients) {
         client.get(30, TimeUnit.SECONDS);
       }
-      assertThat(requests.get()).isGreaterThan(10);
+      // How many fit in the attack depends on the machine; that every client was served, never slowly, does not.
+      assertThat(requests.get()).as("healthy requests answered during the attack").isGreaterThanOrEqualTo(clients.size());
       assertThat(slowestMillis.get()).as("slowest healthy request, ms").isLessThan(maxMillis);
     }
   }
