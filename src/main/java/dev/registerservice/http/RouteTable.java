@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
  *
  * <p>A plain map rather than vertx-web's Router: the traffic port has a handful of fixed paths, and this
  * keeps the per-request cost at one hash lookup with no routing context. When built with a registry, every
- * response that completes is recorded in {@link RequestMetrics} by method, route and status.
+ * response its handler ends is recorded in {@link RequestMetrics} by method, route and status.
  */
 public final class RouteTable implements Handler<HttpServerRequest> {
   /** The methods of RFC 9110 and RFC 5789; anything else is not recognised. */
@@ -126,7 +126,7 @@ public final class RouteTable implements Handler<HttpServerRequest> {
       return new RouteTable(table, null);
     }
 
-    /** The table, recording every completed response in {@code registry} ({@link RequestMetrics}). */
+    /** The table, recording every response its handler ends in {@code registry} ({@link RequestMetrics}). */
     public RouteTable build(MeterRegistry registry) {
       return new RouteTable(table, registry);
     }

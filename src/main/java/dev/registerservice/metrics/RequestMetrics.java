@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Completed responses by method, route and status code, and how long each took: from the request reaching its
- * handler to the response's last bytes being handed to the connection. A response the client abandoned is not
- * here; it is an abort ({@link ResponseMetrics}).
+ * handler to the response's last bytes being handed to the connection. A response the client abandoned before
+ * its handler ended it is not here; it is an abort ({@link ResponseMetrics}).
  *
  * <p>In place of Vert.x's stock HTTP server meters, whose 5.0.7 implementation builds tags and looks up four
  * meters by name on every request (about a sixth of the event loop's time at saturation). Here a meter is looked
