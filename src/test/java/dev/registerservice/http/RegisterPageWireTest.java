@@ -182,7 +182,7 @@ class RegisterPageWireTest {
       assertThat(response.body().length).isEqualTo(bodyBytes);
       assertThat(response.body()).isEqualTo(expected);
       assertThat(response.chunkSizes()).allMatch(size -> size <= 4096);
-      await().atMost(Duration.ofSeconds(5))
+      await().atMost(Duration.ofSeconds(20))
           .until(() -> big.scrape().value("http_server_response_queued_bytes") == 0.0);
     }
   }

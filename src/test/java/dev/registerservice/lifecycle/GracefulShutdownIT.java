@@ -79,8 +79,8 @@ class GracefulShutdownIT {
 
       long signalledAt = System.nanoTime();
       service.terminate();
-      await().atMost(Duration.ofSeconds(1)).until(() -> readyStatus(service.managementPort()) == 503);
-      await().atMost(Duration.ofSeconds(drainDelay + 2)).pollInterval(Duration.ofMillis(100))
+      await().atMost(Duration.ofSeconds(10)).until(() -> readyStatus(service.managementPort()) == 503);
+      await().atMost(Duration.ofSeconds(drainDelay + 10)).pollInterval(Duration.ofMillis(100))
           .until(() -> refused(service.port()));
       assertThat(System.nanoTime() - signalledAt).isGreaterThanOrEqualTo(TimeUnit.SECONDS.toNanos(drainDelay));
 

@@ -285,10 +285,10 @@ class RegistrationTest {
     try (Socket socket = RawHttp.connect(service.port())) {
       RawHttp.send(socket, "POST /user/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
           + "Content-Length: 100\r\n\r\n{\"username\":");
-      Awaitility.await().atMost(Duration.ofSeconds(5))
+      Awaitility.await().atMost(Duration.ofSeconds(20))
           .until(() -> service.scrape().value("http_server_responses_in_flight") == 1.0);
     }
-    Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+    Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
       Scrape scrape = service.scrape();
       assertThat(scrape.value("http_server_responses_in_flight")).isZero();
       assertThat(scrape.value("http_server_connections_open")).isLessThanOrEqualTo(openBefore);

@@ -1,0 +1,101 @@
+package dev.registerservice.internal;
+
+import dev.registerservice.config.ServiceConfig;
+import dev.registerservice.metrics.AbortCause;
+import dev.registerservice.metrics.ConnectionMetrics;
+import io.netty.channel.ChannelPipeline;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerOptions;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Installs the per-connection handlers on every new traffic connection, in one place that names their order,
+ * and is the http layer's only way to reach them. One instance per traffic verticle.
+ *
+ * <pre>
+ *   gate           {@link InboundGate}          raw reads; drops input once closing
+ *   headerTimeout  {@link HeaderTimeout}        first byte to decoded headers (408)
+ *   httpDecoder    {@link StrictRequestDecoder} Vert.x's decoder plus the RFC 9112 checks
+ *   httpEncoder    (Vert.x)
+ *   closeTracker   {@link CloseTracker}         why the connection and its responses ended; lingering close
+ *   connectionCap  {@link ConnectionCap}        refuses a connection over the limit
+ *   exchanges      {@link Exchanges}            requests and responses in progress; decode failures
+ *   watchdog       {@link ProgressWatchdog}     idle and write timeouts
+ *   handler        (Vert.x)
+ * </pre>
+ */
+public final class ConnectionHandlers {
+  private final ServiceConfig.Limits limits;
+  private final ConnectionMetrics metrics;
+  private final OpenConnections open;
+  private final BooleanSupplier shuttingDown;
+  private final HttpServerOptions options;
+  private final int writeQueueBytes;
+  private final ConnectionCap cap;
+
+  /**
+   * @param options the traffic server's options, which the strict decoder takes its limits from
+   * @param writeQueueBytes the connection's write-queue size, set once here rather than per response
+   */
+  public ConnectionHandlers(ServiceConfig.Limits limits, ConnectionMetrics metrics, OpenConnections open,
+      BooleanSupplier shuttingDown, HttpServerOptions options, int writeQueueBytes) {
+    this.limits = limits;
+    this.metrics = metrics;
+    this.open = open;
+    this.shuttingDown = shuttingDown;
+    this.options = options;
+    this.writeQueueBytes = writeQueueBytes;
+    this.cap = new ConnectionCap(open, limits.maxConnections());
+  }
+
+  /** Vert.x calls its connection handler before the first byte is read, so nothing is decoded yet. */
+  public void install(HttpConnection connection) {
+    ChannelPipeline pipeline = Internals.pipelineOf(connection, writeQueueBytes);
+    InboundGate gate = new InboundGate();
+    CloseTracker tracker = new CloseTracker(metrics, open, shuttingDown, gate);
+    Exchanges exchanges = new Exchanges(tracker);
+    pipeline.replace(Internals.DECODER, Internals.DECODER, new StrictRequestDecoder(options));
+    pipeline.addBefore(Internals.DECODER, "gate", gate);
+    if (limits.headerTimeoutSeconds() > 0) {
+      pipeline.addBefore(Internals.DECODER, "headerTimeout", new HeaderTimeout(
+          TimeUnit.SECONDS.toNanos(limits.headerTimeoutSeconds()), exchanges, tracker, gate));
+    }
+    pipeline.addBefore(Internals.HANDLER, "closeTracker", tracker);
+    pipeline.addBefore(Internals.HANDLER, "connectionCap", cap);
+    pipeline.addBefore(Internals.HANDLER, "exchanges", exchanges);
+    if (limits.idleTimeoutSeconds() > 0 || limits.writeTimeoutSeconds() > 0) {
+      pipeline.addBefore(Internals.HANDLER, "watchdog", new ProgressWatchdog(
+          TimeUnit.SECONDS.toNanos(limits.idleTimeoutSeconds()), TimeUnit.SECONDS.toNanos(limits.writeTimeoutSeconds()),
+          exchanges, gate, tracker));
+    }
+  }
+
+  /**
+   * Why a response on this connection failed to finish: the abort to count, or null when it is not a client
+   * abort (our shutdown cut it). Asked of the connection's {@link CloseTracker}, the one place that decides.
+   */
+  public static AbortCause responseFailed(HttpConnection connection, Throwable failure) {
+    CloseTracker tracker = trackerOf(connection);
+    return tracker == null ? AbortCause.of(failure) : tracker.responseFailed(failure);
+  }
+
+  /**
+   * Closes a connection whose response is complete while its request body is still arriving (413, 415): FIN
+   * after the response, then the rest of the input is read and dropped for a bounded time, as for a protocol
+   * error. Vert.x alone would either keep reading an unbounded body or close with unread input, which makes
+   * the kernel send RST and can destroy the response before the client reads it.
+   */
+  public static void closeLingering(HttpConnection connection) {
+    CloseTracker tracker = trackerOf(connection);
+    if (tracker != null) {
+      tracker.lingerOnClose();
+    }
+    connection.close();
+  }
+
+  private static CloseTracker trackerOf(HttpConnection connection) {
+    ChannelPipeline pipeline = Internals.pipelineOf(connection);
+    return pipeline == null ? null : pipeline.get(CloseTracker.class);
+  }
+}
