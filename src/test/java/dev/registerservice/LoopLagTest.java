@@ -71,7 +71,7 @@ class LoopLagTest {
         RawHttp.read(in, false);
       }
     }
-    await().atMost(Duration.ofSeconds(20))
+    await().atMost(Duration.ofSeconds(30))
         .until(() -> service.scrape().value(lagCount(LOOP_0)) > 10 && service.scrape().value(lagCount(LOOP_1)) > 10);
   }
 
@@ -118,7 +118,7 @@ class LoopLagTest {
     scraped.countDown();
     assertThat(during.text()).contains("eventloop_lag_seconds_bucket");
 
-    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       Scrape after = service.scrape();
       assertThat(after.value(stalls(LOOP_0)) - before.value(stalls(LOOP_0))).isEqualTo(1.0);
       assertThat(after.value(lagMax(LOOP_0))).isGreaterThanOrEqualTo(0.25);

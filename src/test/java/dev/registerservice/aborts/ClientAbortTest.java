@@ -89,7 +89,7 @@ class ClientAbortTest {
     for (int i = 0; i < CLIENTS_PER_KIND; i++) {
       abort(kind, service.port());
     }
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       Scrape after = service.scrape();
       assertThat(after.sum(ABORTS) - before.sum(ABORTS)).isEqualTo(CLIENTS_PER_KIND);
       double byClientCauses = 0;
@@ -121,7 +121,7 @@ class ClientAbortTest {
     for (int i = 0; i < 20; i++) {
       abort(Abort.values()[i % 4], port);
     }
-    await().atMost(Duration.ofSeconds(10)).until(() -> service.scrape().value("http_server_connections_open") == 0);
+    await().atMost(Duration.ofSeconds(30)).until(() -> service.scrape().value("http_server_connections_open") == 0);
     int fdsBefore = Sockets.openFileDescriptors();
     Scrape before = service.scrape();
 
@@ -143,7 +143,7 @@ class ClientAbortTest {
       stormPool.shutdown();
     }
 
-    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       Scrape after = service.scrape();
       assertThat(after.value("http_server_connections_open")).isZero();
       assertThat(after.value("http_server_responses_in_flight")).isZero();
@@ -179,7 +179,7 @@ class ClientAbortTest {
         case CLOSE_WITH_UNREAD_DATA -> readHeaders(in);
         case CLOSE_AFTER_REQUEST -> socket.shutdownOutput();
         case RESET_WHILE_PAUSED -> {
-          await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(
+          await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(
               () -> service.scrape().value("http_server_response_queued_bytes") >= 32 * 1024);
           socket.setSoLinger(true, 0);
         }
