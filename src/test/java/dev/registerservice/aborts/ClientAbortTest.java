@@ -3,6 +3,7 @@ package dev.registerservice.aborts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.registerservice.metrics.StallDetector;
 import dev.registerservice.testing.HealthyClients;
 import dev.registerservice.testing.LogCapture;
 import dev.registerservice.testing.RawHttp;
@@ -162,7 +163,11 @@ class ClientAbortTest {
   private static void assertNoErrorLogged() {
     List<LogEvent> errors = log.atLeast(Level.ERROR);
     assertThat(errors).as("ERROR lines logged").isEmpty();
-    List<LogEvent> withStack = log.events().stream().filter(e -> e.getThrown() != null).toList();
+    // A stall report carries the stack of whatever the loop ran when a busy machine took the CPU away; it
+    // describes the machine, not the aborts this test makes.
+    List<LogEvent> withStack = log.events().stream()
+        .filter(e -> e.getThrown() != null && !e.getLoggerName().equals(StallDetector.class.getName()))
+        .toList();
     assertThat(withStack).as("log lines carrying a stack trace").isEmpty();
   }
 
