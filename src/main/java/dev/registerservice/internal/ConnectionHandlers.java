@@ -4,8 +4,11 @@ import dev.registerservice.config.ServiceConfig;
 import dev.registerservice.metrics.AbortCause;
 import dev.registerservice.metrics.ConnectionMetrics;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -24,6 +27,8 @@ import java.util.function.BooleanSupplier;
  *   watchdog       {@link ProgressWatchdog}     idle and write timeouts
  *   handler        (Vert.x)
  * </pre>
+ * No handler arms a timer of its own: one {@link ConnectionSweep} per event loop checks every connection's
+ * deadlines four times per shortest timeout.
  */
 public final class ConnectionHandlers {
   private final ServiceConfig.Limits limits;
@@ -33,6 +38,12 @@ public final class ConnectionHandlers {
   private final HttpServerOptions options;
   private final int writeQueueBytes;
   private final ConnectionCap cap;
+  private final long headerTimeoutNanos;
+  private final long idleTimeoutNanos;
+  private final long writeTimeoutNanos;
+  private final long sweepPeriodNanos;
+  /** The deadlines of the connections of each event loop, made on a loop's first connection. */
+  private final Map<EventLoop, ConnectionSweep> sweeps = new ConcurrentHashMap<>();
 
   /**
    * @param options the traffic server's options, which the strict decoder takes its limits from
@@ -47,27 +58,32 @@ public final class ConnectionHandlers {
     this.options = options;
     this.writeQueueBytes = writeQueueBytes;
     this.cap = new ConnectionCap(open, limits.maxConnections());
+    this.headerTimeoutNanos = TimeUnit.SECONDS.toNanos(limits.headerTimeoutSeconds());
+    this.idleTimeoutNanos = TimeUnit.SECONDS.toNanos(limits.idleTimeoutSeconds());
+    this.writeTimeoutNanos = TimeUnit.SECONDS.toNanos(limits.writeTimeoutSeconds());
+    this.sweepPeriodNanos = ConnectionSweep.periodFor(headerTimeoutNanos, idleTimeoutNanos, writeTimeoutNanos);
   }
 
   /** Vert.x calls its connection handler before the first byte is read, so nothing is decoded yet. */
   public void install(HttpConnection connection) {
     ChannelPipeline pipeline = Internals.pipelineOf(connection, writeQueueBytes);
+    ConnectionSweep sweep = sweepPeriodNanos == 0 ? null
+        : sweeps.computeIfAbsent(pipeline.channel().eventLoop(), loop -> new ConnectionSweep(loop, sweepPeriodNanos));
     InboundGate gate = new InboundGate();
     CloseTracker tracker = new CloseTracker(metrics, open, shuttingDown, gate);
     Exchanges exchanges = new Exchanges(tracker);
     pipeline.replace(Internals.DECODER, Internals.DECODER, new StrictRequestDecoder(options));
     pipeline.addBefore(Internals.DECODER, "gate", gate);
-    if (limits.headerTimeoutSeconds() > 0) {
-      pipeline.addBefore(Internals.DECODER, "headerTimeout", new HeaderTimeout(
-          TimeUnit.SECONDS.toNanos(limits.headerTimeoutSeconds()), exchanges, tracker, gate));
+    if (headerTimeoutNanos > 0) {
+      pipeline.addBefore(Internals.DECODER, "headerTimeout",
+          new HeaderTimeout(headerTimeoutNanos, exchanges, tracker, gate, sweep));
     }
     pipeline.addBefore(Internals.HANDLER, "closeTracker", tracker);
     pipeline.addBefore(Internals.HANDLER, "connectionCap", cap);
     pipeline.addBefore(Internals.HANDLER, "exchanges", exchanges);
-    if (limits.idleTimeoutSeconds() > 0 || limits.writeTimeoutSeconds() > 0) {
-      pipeline.addBefore(Internals.HANDLER, "watchdog", new ProgressWatchdog(
-          TimeUnit.SECONDS.toNanos(limits.idleTimeoutSeconds()), TimeUnit.SECONDS.toNanos(limits.writeTimeoutSeconds()),
-          exchanges, gate, tracker));
+    if (idleTimeoutNanos > 0 || writeTimeoutNanos > 0) {
+      pipeline.addBefore(Internals.HANDLER, "watchdog",
+          new ProgressWatchdog(idleTimeoutNanos, writeTimeoutNanos, exchanges, gate, tracker, sweep));
     }
   }
 

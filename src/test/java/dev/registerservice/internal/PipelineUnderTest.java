@@ -25,6 +25,7 @@ final class PipelineUnderTest {
   final CloseTracker tracker;
   final Exchanges exchanges;
   final EmbeddedChannel channel;
+  final ConnectionSweep sweep;
 
   PipelineUnderTest(int headerTimeoutSeconds, int idleTimeoutSeconds, int writeTimeoutSeconds) {
     this(new OpenConnections(), 1_000, headerTimeoutSeconds, idleTimeoutSeconds, writeTimeoutSeconds);
@@ -39,10 +40,13 @@ final class PipelineUnderTest {
     exchanges = new Exchanges(tracker);
     channel = new EmbeddedChannel();
     channel.freezeTime();
+    sweep = new ConnectionSweep(channel.eventLoop(), ConnectionSweep.periodFor(
+        TimeUnit.SECONDS.toNanos(headerTimeoutSeconds), TimeUnit.SECONDS.toNanos(idleTimeoutSeconds),
+        TimeUnit.SECONDS.toNanos(writeTimeoutSeconds)));
     channel.pipeline().addLast(gate);
     if (headerTimeoutSeconds > 0) {
       channel.pipeline().addLast(new HeaderTimeout(TimeUnit.SECONDS.toNanos(headerTimeoutSeconds), exchanges,
-          tracker, gate));
+          tracker, gate, sweep));
     }
     channel.pipeline().addLast(new HttpRequestDecoder());
     channel.pipeline().addLast(tracker);
@@ -50,7 +54,7 @@ final class PipelineUnderTest {
     channel.pipeline().addLast(exchanges);
     if (idleTimeoutSeconds > 0 || writeTimeoutSeconds > 0) {
       channel.pipeline().addLast(new ProgressWatchdog(TimeUnit.SECONDS.toNanos(idleTimeoutSeconds),
-          TimeUnit.SECONDS.toNanos(writeTimeoutSeconds), exchanges, gate, tracker));
+          TimeUnit.SECONDS.toNanos(writeTimeoutSeconds), exchanges, gate, tracker, sweep));
     }
   }
 

@@ -52,6 +52,14 @@ class ProgressWatchdogTest {
   }
 
   @Test
+  void aClosedConnectionLeavesTheSweepAndNoTimerHoldsIt() {
+    PipelineUnderTest p = new PipelineUnderTest(10, 60, 30);
+    assertThat(p.sweep.size()).as("header timeout and watchdog").isEqualTo(2);
+    p.channel.close();
+    assertThat(p.sweep.size()).isZero();
+  }
+
+  @Test
   void withBothTimeoutsOffNothingIsEverClosed() {
     PipelineUnderTest p = new PipelineUnderTest(0, 0, 0);
     p.advanceSeconds(100_000);
