@@ -22,7 +22,8 @@
 #        CLOSE_ROUNDS=3 (0 = no connection-churn cases)  CLOSE_WARMUP=4 (s per server)  SIEGE_CONCURRENCY=25
 #        COLD_RUNS=3 (0 = no cold-start curves)  COLD_SECONDS=15
 #        COLD_VARIANTS="jdk17-cds jdk25-aot nginx" (jdk25-* only when JAVA25 exists; also jdk17-plain,
-#        jdk25-plain, jdk17-cds-c1 (-XX:TieredStopAtLevel=1), jdk17-cds-notiered (-XX:-TieredCompilation))
+#        jdk25-plain, jdk17-cds-c1 (-XX:TieredStopAtLevel=1), jdk17-cds-notiered (-XX:-TieredCompilation),
+#        jdk17-cds-early (-XX:CompileThresholdScaling=0.1))
 #        JAVA25=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
 #        QUIET_BELOW=20 QUIET_WAIT=20: before each run wait up to QUIET_WAIT s for the CPUs to be at most
 #        QUIET_BELOW % busy (a shared box); the CPU other work used during each run is recorded too
@@ -74,7 +75,7 @@ int_in COLD_RUNS "$COLD_RUNS" 0 10
 int_in COLD_SECONDS "$COLD_SECONDS" 2 60
 for v in $COLD_VARIANTS; do
   case "$v" in
-    jdk17-cds|jdk17-plain|jdk17-cds-c1|jdk17-cds-notiered|nginx) ;;
+    jdk17-cds|jdk17-plain|jdk17-cds-c1|jdk17-cds-notiered|jdk17-cds-early|nginx) ;;
     jdk25-aot|jdk25-plain) [ -x "$JAVA25" ] || die "COLD_VARIANTS has $v but JAVA25 ($JAVA25) is not executable" ;;
     *) die "unknown COLD_VARIANTS entry: $v" ;;
   esac
@@ -462,6 +463,7 @@ if [ "$COLD_RUNS" -gt 0 ]; then
         jdk17-cds) svc_cold_cmd java -XX:SharedArchiveFile="$JSA"; d="JDK 17, AppCDS archive as in the image" ;;
         jdk17-cds-c1) svc_cold_cmd java -XX:SharedArchiveFile="$JSA" -XX:TieredStopAtLevel=1; d="JDK 17, AppCDS, C1 only" ;;
         jdk17-cds-notiered) svc_cold_cmd java -XX:SharedArchiveFile="$JSA" -XX:-TieredCompilation; d="JDK 17, AppCDS, C2 only" ;;
+        jdk17-cds-early) svc_cold_cmd java -XX:SharedArchiveFile="$JSA" -XX:CompileThresholdScaling=0.1; d="JDK 17, AppCDS, compile thresholds x0.1" ;;
         jdk17-plain) svc_cold_cmd java; d="JDK 17, plain java -jar" ;;
         jdk25-aot) svc_cold_cmd "$JAVA25" -XX:AOTCache="$AOT"; d="JDK 25, AOT cache with profiles from a training run under load" ;;
         jdk25-plain) svc_cold_cmd "$JAVA25"; d="JDK 25, plain java -jar" ;;

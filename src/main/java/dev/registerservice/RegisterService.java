@@ -12,6 +12,7 @@ import dev.registerservice.http.TrafficVerticle;
 import dev.registerservice.internal.Internals;
 import dev.registerservice.internal.OpenConnections;
 import dev.registerservice.lifecycle.GracefulShutdown;
+import dev.registerservice.lifecycle.StartupWarmup;
 import dev.registerservice.management.ManagementServer;
 import dev.registerservice.management.Readiness;
 import dev.registerservice.metrics.AbortLogSummary;
@@ -106,8 +107,9 @@ public final class RegisterService {
       ServiceConfig config = await(ConfigLoader.load(management, env));
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       registry.config().meterFilter(new PrometheusHygiene());
+      int warmupRequests = StartupWarmup.requestsFrom(env);
       traffic = trafficVertx(config, registry);
-      return assemble(config, traffic, management, registry);
+      return assemble(config, traffic, management, registry, warmupRequests);
     } catch (RuntimeException e) {
       if (traffic != null) {
         traffic.close();
@@ -148,7 +150,7 @@ public final class RegisterService {
   }
 
   private static RegisterService assemble(ServiceConfig config, Vertx traffic, Vertx management,
-      PrometheusMeterRegistry registry) {
+      PrometheusMeterRegistry registry, int warmupRequests) {
     String transport = traffic.isNativeTransportEnabled() ? "epoll" : "nio";
     if (transport.equals("nio")) {
       log.warn("RUNNING ON THE NIO TRANSPORT (REGISTER_TRANSPORT=nio): native epoll is off; abort causes are read"
@@ -209,6 +211,8 @@ public final class RegisterService {
         config.managementPort(), registry, readiness, config.readyMaxLagMs(),
         () -> stallSource != null && stallSource.anyLoopStalled(),
         () -> lagSource == null ? 0 : lagSource.worstRecentP99Millis()));
+    // Before readiness: a new pod must not get its share of traffic with a cold JIT (REGISTER_WARMUP_REQUESTS).
+    StartupWarmup.run(config.httpHost(), servers.get(0).actualPort(), RegisterPageHandler.ROUTE, warmupRequests);
     readiness.listening();
     // Only now, so that a start-up failure above leaves no PostgreSQL behind; readiness never waits for it.
     database.start();

@@ -41,6 +41,12 @@ public enum Setting {
   public static final String CONFIG_FILE_ENV = "REGISTER_CONFIG_FILE";
   /** Read before logging starts (it chooses the log layout), so it has no file key. */
   public static final String LOG_FORMAT_ENV = "REGISTER_LOG_FORMAT";
+  /**
+   * Requests the service sends to its own traffic port before it reports ready (0: none, the default), so
+   * that a new pod takes traffic with a warm JIT; also the training load of the image's AOT/CDS archive.
+   * Environment only for now (read by {@code StartupWarmup}).
+   */
+  public static final String WARMUP_REQUESTS_ENV = "REGISTER_WARMUP_REQUESTS";
   public static final String DEFAULT_CONFIG_FILE = "conf/register.yaml";
 
   private final String env;
@@ -66,7 +72,7 @@ public enum Setting {
   }
 
   public static boolean isKnownEnv(String name) {
-    if (name.equals(CONFIG_FILE_ENV) || name.equals(LOG_FORMAT_ENV)) {
+    if (name.equals(CONFIG_FILE_ENV) || name.equals(LOG_FORMAT_ENV) || name.equals(WARMUP_REQUESTS_ENV)) {
       return true;
     }
     for (Setting s : values()) {
