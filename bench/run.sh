@@ -23,7 +23,8 @@
 #        COLD_RUNS=3 (0 = no cold-start curves)  COLD_SECONDS=15
 #        COLD_VARIANTS="jdk17-cds jdk25-aot nginx" (jdk25-* only when JAVA25 exists; also jdk17-plain,
 #        jdk25-plain, jdk17-cds-c1 (-XX:TieredStopAtLevel=1), jdk17-cds-notiered (-XX:-TieredCompilation),
-#        jdk17-cds-early (-XX:CompileThresholdScaling=0.1))
+#        jdk17-cds-early (-XX:CompileThresholdScaling=0.1), jdk17-cds-warmup and jdk25-aot-warmup (the same with
+#        REGISTER_WARMUP_REQUESTS=COLD_WARMUP_REQUESTS (2000): the service warms itself up before it is ready))
 #        JAVA25=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
 #        QUIET_BELOW=20 QUIET_WAIT=20: before each run wait up to QUIET_WAIT s for the CPUs to be at most
 #        QUIET_BELOW % busy (a shared box); the CPU other work used during each run is recorded too
@@ -49,6 +50,7 @@ CLOSE_WARMUP=${CLOSE_WARMUP:-4}
 SIEGE_CONCURRENCY=${SIEGE_CONCURRENCY:-25}
 COLD_RUNS=${COLD_RUNS:-3}
 COLD_SECONDS=${COLD_SECONDS:-15}
+COLD_WARMUP_REQUESTS=${COLD_WARMUP_REQUESTS:-2000}
 JAVA25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 if [ -z "${COLD_VARIANTS:-}" ]; then
   COLD_VARIANTS="jdk17-cds nginx"
@@ -73,10 +75,11 @@ int_in CLOSE_WARMUP "$CLOSE_WARMUP" 0 60
 int_in SIEGE_CONCURRENCY "$SIEGE_CONCURRENCY" 1 200
 int_in COLD_RUNS "$COLD_RUNS" 0 10
 int_in COLD_SECONDS "$COLD_SECONDS" 2 60
+int_in COLD_WARMUP_REQUESTS "$COLD_WARMUP_REQUESTS" 0 1000000
 for v in $COLD_VARIANTS; do
   case "$v" in
-    jdk17-cds|jdk17-plain|jdk17-cds-c1|jdk17-cds-notiered|jdk17-cds-early|nginx) ;;
-    jdk25-aot|jdk25-plain) [ -x "$JAVA25" ] || die "COLD_VARIANTS has $v but JAVA25 ($JAVA25) is not executable" ;;
+    jdk17-cds|jdk17-plain|jdk17-cds-c1|jdk17-cds-notiered|jdk17-cds-early|jdk17-cds-warmup|nginx) ;;
+    jdk25-aot|jdk25-plain|jdk25-aot-warmup) [ -x "$JAVA25" ] || die "COLD_VARIANTS has $v but JAVA25 ($JAVA25) is not executable" ;;
     *) die "unknown COLD_VARIANTS entry: $v" ;;
   esac
 done
@@ -423,10 +426,11 @@ if [ "$COLD_RUNS" -gt 0 ]; then
   COLD_WRK="${TS_CLIENT[*]} wrk -t1 -c$CONNECTIONS --latency -s $BENCH_DIR/wrk-report.lua"
   JSA=$SCRATCH/app-cds.jsa
   AOT=$SCRATCH/app.aot
+  COLD_ENV=()
   svc_cold_cmd() { # svc_cold_cmd <java> <flags...>: the service as case A runs it, on the startup ports
     local j=$1; shift
-    COLD_CMD=("${TS_SERVER[@]}" env "${SERVICE_ENV[@]}" REGISTER_HTTP_PORT="$SU_HTTP" REGISTER_MANAGEMENT_PORT="$SU_MGMT"
-      REGISTER_EVENT_LOOPS="$LOOPS" "$j" "$@" $JAVA_OPTS -jar "$JAR")
+    COLD_CMD=("${TS_SERVER[@]}" env "${SERVICE_ENV[@]}" "${COLD_ENV[@]}" REGISTER_HTTP_PORT="$SU_HTTP"
+      REGISTER_MANAGEMENT_PORT="$SU_MGMT" REGISTER_EVENT_LOOPS="$LOOPS" "$j" "$@" $JAVA_OPTS -jar "$JAR")
   }
   train() { # train <what> <cmd...>: start, drive it (keep-alive then close) for a while, SIGTERM, wait for exit
     local what=$1 pid; shift
@@ -447,7 +451,7 @@ if [ "$COLD_RUNS" -gt 0 ]; then
     fi
     [ -s "$JSA" ] || note "cold start: no AppCDS archive was written" ;;
   esac
-  case " $COLD_VARIANTS " in *" jdk25-aot "*)
+  case " $COLD_VARIANTS " in *" jdk25-aot"*)
     echo "== JDK 25 AOT cache training run (load, then SIGTERM; the cache is assembled at exit)"
     svc_cold_cmd "$JAVA25" -XX:AOTCacheOutput="$AOT"; train aot "${COLD_CMD[@]}"
     cmd "${COLD_CMD[*]}   # AOT training: 8 s keep-alive + 2 s close-mode wrk, then SIGTERM"
@@ -466,6 +470,11 @@ if [ "$COLD_RUNS" -gt 0 ]; then
         jdk17-cds-early) svc_cold_cmd java -XX:SharedArchiveFile="$JSA" -XX:CompileThresholdScaling=0.1; d="JDK 17, AppCDS, compile thresholds x0.1" ;;
         jdk17-plain) svc_cold_cmd java; d="JDK 17, plain java -jar" ;;
         jdk25-aot) svc_cold_cmd "$JAVA25" -XX:AOTCache="$AOT"; d="JDK 25, AOT cache with profiles from a training run under load" ;;
+        jdk17-cds-warmup|jdk25-aot-warmup)
+          COLD_ENV=(REGISTER_WARMUP_REQUESTS="$COLD_WARMUP_REQUESTS")
+          if [ "$v" = jdk17-cds-warmup ]; then svc_cold_cmd java -XX:SharedArchiveFile="$JSA"; else svc_cold_cmd "$JAVA25" -XX:AOTCache="$AOT"; fi
+          COLD_ENV=()
+          d="${v%-warmup} with REGISTER_WARMUP_REQUESTS=$COLD_WARMUP_REQUESTS (ready after the warm-up)" ;;
         jdk25-plain) svc_cold_cmd "$JAVA25"; d="JDK 25, plain java -jar" ;;
         nginx)
           sed -e "s#@PREFIX@#$NGX#g" -e "s#@PORT@#$NGINX_PORT#g" -e "s#@WORKERS@#$LOOPS#g" "$BENCH_DIR/nginx.conf" >"$NGX/nginx.conf"
