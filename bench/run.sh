@@ -432,31 +432,24 @@ if [ "$COLD_RUNS" -gt 0 ]; then
     COLD_CMD=("${TS_SERVER[@]}" env "${SERVICE_ENV[@]}" "${COLD_ENV[@]}" REGISTER_HTTP_PORT="$SU_HTTP"
       REGISTER_MANAGEMENT_PORT="$SU_MGMT" REGISTER_EVENT_LOOPS="$LOOPS" "$j" "$@" $JAVA_OPTS -jar "$JAR")
   }
-  train() { # train <what> <cmd...>: start, drive it (keep-alive then close) for a while, SIGTERM, wait for exit
-    local what=$1 pid; shift
-    "$@" >>"$SCRATCH/logs/train-$what.log" 2>&1 &
-    pid=$!
-    wait_200 "http://127.0.0.1:$SU_MGMT/health/ready" "$pid" "training run $what"
-    "${TS_CLIENT[@]}" wrk -t1 -c"$CONNECTIONS" -d8s "http://127.0.0.1:$SU_HTTP/user/register" >/dev/null 2>&1
-    "${TS_CLIENT[@]}" wrk -t1 -c"$CONNECTIONS" -d2s -H "Connection: close" "http://127.0.0.1:$SU_HTTP/user/register" >/dev/null 2>&1
-    kill -TERM "$pid"
-    for _ in $(seq 1 1200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+  # The archives as the image makes them (image/training-run.sh: the service's own warm-up as training load).
+  train() { # train <what> <java> <dir>
+    mkdir -p "$3"
+    PATH="$(dirname "$(command -v "$2")"):$PATH" TRAINING_HTTP_PORT="$SU_HTTP" TRAINING_MANAGEMENT_PORT="$SU_MGMT" \
+      "$BENCH_DIR/../image/training-run.sh" "$JAR" "$3" $JAVA_OPTS >>"$SCRATCH/logs/train-$1.log" 2>&1 \
+      || note "cold start: the $1 training run failed (see logs/train-$1.log)"
   }
   case " $COLD_VARIANTS " in *" jdk17-cds"*)
-    if [ ! -s "$JSA" ]; then
-      svc_cold_cmd java -XX:ArchiveClassesAtExit="$JSA"; train cds "${COLD_CMD[@]}"
-      cmd "${COLD_CMD[*]}   # AppCDS training: 8 s keep-alive + 2 s close-mode wrk, then SIGTERM"
-    fi
-    [ -s "$JSA" ] || note "cold start: no AppCDS archive was written" ;;
+    echo "== AppCDS training run (JDK 17, as the image with RUNTIME_IMAGE=...17...)"
+    train cds java "$SCRATCH/train17"
+    JSA=$(sed -n 's/^-XX:SharedArchiveFile=//p' "$SCRATCH/train17/jvm.args" 2>/dev/null) ;;
   esac
   case " $COLD_VARIANTS " in *" jdk25-aot"*)
-    echo "== JDK 25 AOT cache training run (load, then SIGTERM; the cache is assembled at exit)"
-    svc_cold_cmd "$JAVA25" -XX:AOTCacheOutput="$AOT"; train aot "${COLD_CMD[@]}"
-    cmd "${COLD_CMD[*]}   # AOT training: 8 s keep-alive + 2 s close-mode wrk, then SIGTERM"
-    [ -s "$AOT" ] || note "cold start: the JDK 25 training run wrote no AOT cache (see logs/train-aot.log)" ;;
+    echo "== JDK 25 AOT cache training run (as the image)"
+    train aot "$JAVA25" "$SCRATCH/train25"
+    AOT=$(sed -n 's/^-XX:AOTCache=//p' "$SCRATCH/train25/jvm.args" 2>/dev/null) ;;
   esac
+  cmd "image/training-run.sh target/register-service.jar <dir>   # archives for the cold variants, with java 17 and with JAVA25 on PATH"
   descr=""
   for r in $(seq 1 "$COLD_RUNS"); do
     order=$COLD_VARIANTS
@@ -464,12 +457,12 @@ if [ "$COLD_RUNS" -gt 0 ]; then
     for v in $order; do
       ready="http://127.0.0.1:$SU_MGMT/health/ready" port=$SU_HTTP
       case "$v" in
-        jdk17-cds) svc_cold_cmd java -XX:SharedArchiveFile="$JSA"; d="JDK 17, AppCDS archive as in the image" ;;
+        jdk17-cds) svc_cold_cmd java -XX:SharedArchiveFile="$JSA"; d="JDK 17, AppCDS archive trained as the image does" ;;
         jdk17-cds-c1) svc_cold_cmd java -XX:SharedArchiveFile="$JSA" -XX:TieredStopAtLevel=1; d="JDK 17, AppCDS, C1 only" ;;
         jdk17-cds-notiered) svc_cold_cmd java -XX:SharedArchiveFile="$JSA" -XX:-TieredCompilation; d="JDK 17, AppCDS, C2 only" ;;
         jdk17-cds-early) svc_cold_cmd java -XX:SharedArchiveFile="$JSA" -XX:CompileThresholdScaling=0.1; d="JDK 17, AppCDS, compile thresholds x0.1" ;;
         jdk17-plain) svc_cold_cmd java; d="JDK 17, plain java -jar" ;;
-        jdk25-aot) svc_cold_cmd "$JAVA25" -XX:AOTCache="$AOT"; d="JDK 25, AOT cache with profiles from a training run under load" ;;
+        jdk25-aot) svc_cold_cmd "$JAVA25" -XX:AOTCache="$AOT"; d="JDK 25, AOT cache with profiles, trained as the image does" ;;
         jdk17-cds-warmup|jdk25-aot-warmup)
           COLD_ENV=(REGISTER_WARMUP_REQUESTS="$COLD_WARMUP_REQUESTS")
           if [ "$v" = jdk17-cds-warmup ]; then svc_cold_cmd java -XX:SharedArchiveFile="$JSA"; else svc_cold_cmd "$JAVA25" -XX:AOTCache="$AOT"; fi
