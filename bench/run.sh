@@ -21,7 +21,8 @@
 #        STORM_RATE=200 (aborts/s)  STORM_PIPELINE=4  JAVA_OPTS=""
 #        CLOSE_ROUNDS=3 (0 = no connection-churn cases)  CLOSE_WARMUP=4 (s per server)  SIEGE_CONCURRENCY=25
 #        COLD_RUNS=3 (0 = no cold-start curves)  COLD_SECONDS=15
-#        COLD_VARIANTS="jdk17-cds jdk25-aot nginx" (jdk25-* only when JAVA25 exists; also jdk17-plain,
+#        COLD_VARIANTS="jdk17-cds jdk25-aot jdk25-aot-warmup nginx" (jdk25-* only when JAVA25 exists, else
+#        "jdk17-cds jdk17-cds-warmup nginx"; also jdk17-plain,
 #        jdk25-plain, jdk17-cds-c1 (-XX:TieredStopAtLevel=1), jdk17-cds-notiered (-XX:-TieredCompilation),
 #        jdk17-cds-early (-XX:CompileThresholdScaling=0.1), jdk17-cds-warmup and jdk25-aot-warmup (the same with
 #        REGISTER_WARMUP_REQUESTS=COLD_WARMUP_REQUESTS (2000): the service warms itself up before it is ready))
@@ -53,8 +54,8 @@ COLD_SECONDS=${COLD_SECONDS:-15}
 COLD_WARMUP_REQUESTS=${COLD_WARMUP_REQUESTS:-2000}
 JAVA25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 if [ -z "${COLD_VARIANTS:-}" ]; then
-  COLD_VARIANTS="jdk17-cds nginx"
-  [ -x "$JAVA25" ] && COLD_VARIANTS="jdk17-cds jdk25-aot nginx"
+  COLD_VARIANTS="jdk17-cds jdk17-cds-warmup nginx"
+  [ -x "$JAVA25" ] && COLD_VARIANTS="jdk17-cds jdk25-aot jdk25-aot-warmup nginx"
 fi
 CHUNK_BYTES=4096
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
