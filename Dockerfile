@@ -1,11 +1,13 @@
 # register-service container image.
-#   docker build -t register-service .            (Docker Hub bases: Maven + Eclipse Temurin 17)
+#   docker build -t register-service .            (Docker Hub bases: Maven + Temurin 17 to build, Temurin 25 JRE to run)
 #   podman build --build-arg BUILD_IMAGE=... --build-arg RUNTIME_IMAGE=... .   (any glibc bases with
-#   `mvn` + JDK 17 and `java` 17 on PATH; k8s/test/image.sh builds Debian ones offline)
+#   `mvn` + JDK 17 and `java` 17 or later on PATH; k8s/test/image.sh builds Debian ones offline)
+#   --build-arg RUNTIME_IMAGE=eclipse-temurin:17-jre   keeps the runtime on 17 (AppCDS instead of AOT cache)
 # The image runs with a read-only root filesystem: only /tmp must be writable (Netty extracts its
 # native epoll library there). In Kubernetes that is an emptyDir; with podman/docker `--tmpfs /tmp`.
 ARG BUILD_IMAGE=maven:3.9-eclipse-temurin-17
-ARG RUNTIME_IMAGE=eclipse-temurin:17-jre
+# The jar is built for Java 17 and runs on 17 too; the runtime is JDK 25 for its AOT cache (see below).
+ARG RUNTIME_IMAGE=eclipse-temurin:25-jre
 
 FROM ${BUILD_IMAGE} AS build
 WORKDIR /build
@@ -20,18 +22,18 @@ FROM ${RUNTIME_IMAGE}
 ARG UID=10001
 COPY --from=build /build/target/register-service.jar /opt/register-service/register-service.jar
 COPY conf/register.yaml /etc/register-service/register.yaml
-# Class-data sharing: one training run (start, one request, SIGTERM) records the classes the service
-# loads into an archive for this very JVM, which halves the time from JVM start to ready. If the runtime
-# JVM ever differs, the JVM ignores the archive and starts as before.
+# Start-up archive: one training run with this very JVM, driven by the service's own warm-up
+# (REGISTER_WARMUP_REQUESTS through the real pipeline), then SIGTERM (image/training-run.sh). On JDK 25+
+# (the default runtime below) that is an AOT cache with the hot path's method profiles: a new pod reaches
+# full speed sooner (bench/run.sh, "Time to full speed"). On JDK 17-24 an AppCDS archive (classes only).
+# The option that uses it lands in an @argfile read by the ENTRYPOINT; a JVM that does not match the
+# archive ignores it and starts as before. Same JVM options as the ENTRYPOINT, so the archive fits them.
+COPY image/training-run.sh /opt/register-service/training-run.sh
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-RUN cd /tmp && REGISTER_DB_EMBEDDED=false REGISTER_HTTP_HOST=127.0.0.1 REGISTER_HTTP_PORT=18080 REGISTER_MANAGEMENT_HOST=127.0.0.1 \
-      REGISTER_MANAGEMENT_PORT=19090 REGISTER_SHUTDOWN_DRAIN_DELAY_SECONDS=0 REGISTER_CONFIG_FILE=/etc/register-service/register.yaml \
-      java -XX:ArchiveClassesAtExit=/opt/register-service/register-service.jsa -Dio.netty.native.workdir=/tmp \
-      -jar /opt/register-service/register-service.jar > /tmp/training.log 2>&1 & pid=$!; \
-    for _ in $(seq 100); do grep -q "Ready in" /tmp/training.log && break; sleep 0.2; done; \
-    exec 3<>/dev/tcp/127.0.0.1/18080 && printf 'GET /user/register HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3 \
-      && cat <&3 > /dev/null; \
-    kill -TERM "$pid"; wait "$pid"; test -s /opt/register-service/register-service.jsa; rm -rf /tmp/*
+RUN cd /tmp && REGISTER_CONFIG_FILE=/etc/register-service/register.yaml \
+      /opt/register-service/training-run.sh /opt/register-service/register-service.jar /opt/register-service \
+      -XX:MaxRAMPercentage=75 -XX:+UseParallelGC -Dio.netty.native.workdir=/tmp -Djava.io.tmpdir=/tmp \
+    && rm -rf /tmp/* /opt/register-service/training-run.sh
 # Numeric user, no passwd entry needed (runAsNonRoot can verify a numeric USER).
 USER ${UID}:${UID}
 WORKDIR /tmp
@@ -52,5 +54,5 @@ ENTRYPOINT ["java", \
   "-XX:+UseParallelGC", \
   "-Dio.netty.native.workdir=/tmp", \
   "-Djava.io.tmpdir=/tmp", \
-  "-XX:SharedArchiveFile=/opt/register-service/register-service.jsa", \
+  "@/opt/register-service/jvm.args", \
   "-jar", "/opt/register-service/register-service.jar"]

@@ -9,6 +9,10 @@
       from /proc/stat minus CMD's own (wait4 rusage) minus the listed PIDs' (our servers).
   benchtool.py busy --seconds S
       Prints the machine's busy CPU percentage over S seconds (0-100, all CPUs).
+  benchtool.py coldcurve --http-port P [--ready-url URL] --seconds 15 --out FILE --wrk "WRK..." -- CMD...
+      Launches CMD (a cold server), waits until READY-URL (default GET /user/register on P) answers 200,
+      then drives it at once with back-to-back 1-second wrk runs (WRK... + URL, -d1s) for --seconds
+      seconds and records requests served per second, then stops it with SIGTERM.
   benchtool.py report --dir DIR --out FILE
       Reads what run.sh left in DIR (wrk/*.txt, scrape/*.prom, storm/*.json, startup.json, meta/*)
       and writes the Markdown report to FILE (and stdout).
@@ -32,6 +36,15 @@ CASES = [
     ("D", "service, REGISTER_METRICS_ENABLED=false", True),
     ("E", "service, everything on, abort storm beside", True),
     ("F", "service, everything on, the same storm aimed at D (control: CPUs shared, no aborts here)", True),
+]
+# Connection churn: a new connection per request (siege's default and the incident's mode).
+CLOSE_CASES = [
+    ("G", "service, wrk `Connection: close`", True),
+    ("H", "nginx, wrk `Connection: close`", False),
+    ("I", "bare Vert.x, wrk `Connection: close`", False),
+    ("J", "service, siege `connection = close`", True),
+    ("K", "nginx, siege `connection = close`", False),
+    ("L", "bare Vert.x, siege `connection = close`", False),
 ]
 
 
@@ -90,6 +103,71 @@ def startup(a) -> int:
               "busy_before_pct": background}
     with open(a.out, "w") as f:
         json.dump(result, f)
+    return 0
+
+
+def url_answers_200(url: str) -> bool:
+    m = re.match(r"http://([^:/]+):(\d+)(/.*)?$", url)
+    if not m:
+        raise ValueError(f"not an http://host:port/path URL: {url}")
+    host, port, path = m.group(1), int(m.group(2)), m.group(3) or "/"
+    try:
+        with socket.create_connection((host, port), timeout=1.0) as s:
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+            head = s.recv(64)
+            return head.startswith(b"HTTP/1.1 200") or head.startswith(b"HTTP/1.0 200")
+    except OSError:
+        return False
+
+
+def coldcurve(a) -> int:
+    """Time to full speed: a cold server driven at saturation from its first ready moment. Back-to-back
+    1-second wrk runs (a new wrk per second, so each second's figure is exact; the gap between two is the
+    wrk start, a few ms, reported as gap_ms)."""
+    url = f"http://127.0.0.1:{a.http_port}{a.path}"
+    ready_url = a.ready_url or url
+    wrk = a.wrk.split()
+    t0 = time.monotonic()
+    proc = subprocess.Popen(a.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    ready = None
+    try:
+        while time.monotonic() - t0 < a.timeout:
+            if proc.poll() is not None:
+                break
+            if url_answers_200(ready_url):
+                ready = time.monotonic() - t0
+                break
+            time.sleep(0.002)
+        if ready is None:
+            print(f"coldcurve: not ready within {a.timeout}s (exit {proc.poll()})", file=sys.stderr)
+            return 1
+        seconds = []
+        for i in range(a.seconds):
+            start = time.monotonic()
+            out = subprocess.run(wrk + ["-d1s", url], capture_output=True, text=True, timeout=30).stdout
+            end = time.monotonic()
+            m = re.search(r"^WRK_RESULT (.*)$", out, re.M)
+            if not m:
+                print(f"coldcurve: wrk gave no WRK_RESULT in second {i + 1}: {out[-300:]}", file=sys.stderr)
+                return 1
+            r = {k: int(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
+            seconds.append({"from_ready_s": round(start - t0 - ready, 3),
+                            "rps": round(r["requests"] / (r["duration_us"] / 1e6), 1),
+                            "p99_us": r["p99_us"],
+                            "errors": r["err_connect"] + r["err_read"] + r["err_write"] + r["err_status"] + r["err_timeout"],
+                            # wall time of this wrk beyond its measured second: its start-up and connects
+                            "gap_ms": round(max(0.0, (end - start) - r["duration_us"] / 1e6) * 1000, 1)})
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    with open(a.out, "w") as f:
+        json.dump({"ready_s": round(ready, 4), "seconds": seconds}, f)
+    print(f"coldcurve: ready {ready * 1000:.0f} ms, req/s per second: "
+          + " ".join(f"{x['rps']:.0f}" for x in seconds), file=sys.stderr)
     return 0
 
 
@@ -218,12 +296,29 @@ def histogram_quantile(q, buckets):
     return les[-1], les[-1]
 
 
+def parse_siege(text):
+    """siege 4.0.7 with json_output = true: one JSON object on stdout (maybe after a notice)."""
+    i = text.find("{")
+    if i < 0:
+        return None
+    try:
+        j = json.loads(text[i:text.rfind("}") + 1])
+    except ValueError:
+        return None
+    if not j.get("elapsed_time"):
+        return None
+    return {"requests": int(j.get("transactions", 0)), "duration_us": int(j["elapsed_time"] * 1e6),
+            "rps": float(j.get("transaction_rate", 0.0)), "p50_us": None, "p99_us": None,
+            "avg_us": float(j.get("response_time", 0.0)) * 1e6, "longest_us": float(j.get("longest_transaction", 0.0)) * 1e6,
+            "availability": j.get("availability"), "errors": int(j.get("failed_transactions", 0))}
+
+
 def parse_wrk(path):
     with open(path) as f:
         text = f.read()
     m = re.search(r"^WRK_RESULT (.*)$", text, re.M)
     if not m:
-        return None
+        return parse_siege(text)
     r = {k: int(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
     r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
     r["errors"] = r["err_connect"] + r["err_read"] + r["err_write"] + r["err_status"] + r["err_timeout"]
@@ -291,11 +386,13 @@ def report(a) -> int:
     d = a.dir
     meta = read_meta(os.path.join(d, "meta"))
     rounds = int(meta["rounds"])
+    close_rounds = int(meta.get("close_rounds", "0") or 0)
+    close_keys = {k for k, _, _ in CLOSE_CASES}
     res = {}
-    for key, title, is_service in CASES:
+    for key, title, is_service in CASES + CLOSE_CASES:
         runs, aborts, storms = [], None, []
         have_metrics = False
-        for r in range(1, rounds + 1):
+        for r in range(1, (close_rounds if key in close_keys else rounds) + 1):
             w = os.path.join(d, "wrk", f"{key}-{r}.txt")
             run = parse_wrk(w) if os.path.exists(w) else None
             cpu = os.path.join(d, "cpu", f"{key}-{r}.json")
@@ -435,6 +532,99 @@ def report(a) -> int:
             f"{s.get('attempted')} connections at {s.get('rate_achieved')}/s, generator CPU {s.get('cpu_s')} s"
             for s in res["E"]["storms"]))
 
+    if close_rounds:
+        L.append("")
+        L.append("## Connection churn: a new connection per request")
+        L.append("")
+        L.append(f"The same servers (same processes, after the keep-alive rounds and a {meta.get('close_warmup', '?')} s close-mode "
+                 f"warm-up each), every request on a new TCP connection: {meta.get('close_load', '')}. "
+                 f"{close_rounds} rounds, alternating: {meta.get('close_order', '')}. siege reports no percentiles: "
+                 "its columns show the mean response time as p50 and the longest transaction as p99.")
+        L.append("")
+        L.append("| case | target | trans or req/s (median) | min..max | p50 (siege: mean) | p99 (siege: longest) | server CPU / req | runs used | foreign CPU | errors |")
+        L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for key, _, _ in CLOSE_CASES:
+            r = res[key]
+            if r["rps"] is None:
+                L.append(f"| {key} | {r['title']} | failed | | | | | | | |")
+                continue
+            ok = clean([x for x in r["runs"] if x])
+            p50 = r["p50"] if r["p50"] is not None else med([x.get("avg_us") for x in ok])
+            p99 = r["p99"] if r["p99"] is not None else med([x.get("longest_us") for x in ok])
+            L.append(f"| {key} | {r['title']} | {r['rps']:,.0f} | {r['rps_min']:,.0f}..{r['rps_max']:,.0f} | "
+                     f"{fmt_ms(p50)} | {fmt_ms(p99)} | {fmt_us(r['cpu_per_req'])} | {r['clean']}/{r['all']} | "
+                     f"{fmt_pct(r['foreign'])} | {r['errors']} |")
+        L.append("")
+        L.append("Per round (req/s or trans/s / CPU used by other work during the run):")
+        L.append("")
+        L.append("| round | " + " | ".join(k for k, _, _ in CLOSE_CASES) + " |")
+        L.append("|---|" + "---:|" * len(CLOSE_CASES))
+        for i in range(close_rounds):
+            cells = []
+            for key, _, _ in CLOSE_CASES:
+                x = res[key]["runs"][i]
+                cells.append("failed" if not x else f"{x['rps']:,.0f} / {fmt_pct(x.get('foreign_pct'))}")
+            L.append(f"| {i + 1} | " + " | ".join(cells) + " |")
+
+    cold = []
+    cold_dir = os.path.join(d, "cold")
+    if os.path.isdir(cold_dir):
+        for name in sorted(os.listdir(cold_dir)):
+            if name.endswith(".json"):
+                variant, run_no = name[:-5].rsplit("-", 1)
+                cold.append((variant, int(run_no), json.load(open(os.path.join(cold_dir, name)))))
+    if cold:
+        L.append("")
+        L.append("## Time to full speed: a cold process under saturation")
+        L.append("")
+        L.append("Each run starts the server cold (pinned like the cases above), waits until it is ready "
+                 f"({meta.get('cold_ready', 'traffic port answers 200')}), then drives it at once with back-to-back "
+                 f"1-second `{meta.get('cold_wrk', 'wrk')}` runs (keep-alive) for {meta.get('cold_seconds', '?')} s. "
+                 "Each second's req/s is shown as a share of the *warmed* figure of the same server from the keep-alive "
+                 "rounds above (A for the service variants, B for nginx). Medians over runs; variants alternate run by run.")
+        L.append("")
+        variants = []
+        for v, _, _ in cold:
+            if v not in variants:
+                variants.append(v)
+        descr = dict(line.split("=", 1) for line in meta.get("cold_variants", "").split("\n") if "=" in line) \
+            if isinstance(meta.get("cold_variants"), str) else {}
+        nsec = max(len(c["seconds"]) for _, _, c in cold)
+        L.append("| variant | start to ready (median) | " + " | ".join(f"s{i + 1}" for i in range(nsec)) + " | warmed req/s |")
+        L.append("|---|---:|" + "---:|" * nsec + "---:|")
+        goal_rows = []
+        for v in variants:
+            runs_v = [c for vv, _, c in cold if vv == v]
+            warm = res["B"]["rps"] if v == "nginx" else res["A"]["rps"]
+            cells = []
+            for i in range(nsec):
+                xs = [c["seconds"][i]["rps"] for c in runs_v if i < len(c["seconds"])]
+                m = med(xs)
+                cells.append("n/a" if m is None else (f"{100 * m / warm:.0f}%" if warm else f"{m:,.0f}"))
+            ready = med([c["ready_s"] for c in runs_v])
+            L.append(f"| {v}{(' (' + descr[v] + ')') if v in descr else ''} | {ready * 1000:.0f} ms | "
+                     + " | ".join(cells) + (f" | {warm:,.0f} |" if warm else " | n/a |"))
+            if v != "nginx" and warm and nsec >= 2:
+                s2 = med([c["seconds"][1]["rps"] for c in runs_v if len(c["seconds"]) > 1])
+                spread = [c["seconds"][1]["rps"] / warm for c in runs_v if len(c["seconds"]) > 1]
+                goal_rows.append((v, s2 / warm, min(spread), max(spread), len(spread), ready))
+        L.append("")
+        L.append("Per run (req/s in each second; `gap` is the median time each 1-second wrk run spent outside its measured second, starting and connecting: the server idles then):")
+        L.append("")
+        for v, n, c in sorted(cold, key=lambda t: (t[0], t[1])):
+            gaps = [x["gap_ms"] for x in c["seconds"] if x.get("gap_ms") is not None]
+            errs = sum(x.get("errors", 0) for x in c["seconds"])
+            L.append(f"- {v} run {n}: ready {c['ready_s'] * 1000:.0f} ms; "
+                     + " ".join(f"{x['rps']:,.0f}" for x in c["seconds"])
+                     + f" (gap {med(gaps) or 0:.0f} ms, wrk errors {errs})")
+        L.append("")
+        L.append("| cold-start target | measured | goal | met |")
+        L.append("|---|---:|---:|:---:|")
+        for v, share, lo, hi, n, ready in goal_rows:
+            L.append(f"| {v}: req/s in the 2nd second after ready / warmed | {100 * share:.0f}% ({n} runs: "
+                     f"{100 * lo:.0f}..{100 * hi:.0f}%) | >= 80% | {'yes' if share >= 0.8 else '**no**'} |")
+            L.append(f"| {v}: start to ready | {ready * 1000:.0f} ms | <= 500 ms | {'yes' if ready <= 0.5 else '**no**'} |")
+
     L.append("")
     L.append("## Targets")
     L.append("")
@@ -465,6 +655,11 @@ def report(a) -> int:
     ratio_row("req/s service / nginx", "A", "B", "rps", ">= 1.5x")
     ratio_row("req/s service / bare Vert.x", "A", "C", "rps", ">= 0.95x")
     ratio_row("req/s metrics on / metrics off", "A", "D", "rps", ">= 0.97x")
+    if close_rounds:
+        ratio_row("close mode (wrk): service / nginx", "G", "H", "rps", ">= 1.0x")
+        ratio_row("close mode (wrk): service / bare Vert.x", "G", "I", "rps", ">= 0.95x")
+        ratio_row("close mode (siege): service / nginx", "J", "K", "rps", ">= 1.0x")
+        ratio_row("close mode (siege): service / bare Vert.x", "J", "L", "rps", ">= 0.95x")
     lag = res["A"]["lag_p99"]
     row("event-loop lag p99 at saturation (A)", fmt_s_as_ms(lag), "<= 5 ms",
         None if lag is None else lag <= 0.005, f" ({res['A']['clean']} of {res['A']['all']} runs)",
@@ -505,7 +700,11 @@ def report(a) -> int:
     L.append("| comparison | CPU-normalized ratio | req/s goal |")
     L.append("|---|---:|---:|")
     for name, num, den, goal in (("service / nginx", "A", "B", ">= 1.5x"), ("service / bare Vert.x", "A", "C", ">= 0.95x"),
-                                 ("metrics on / metrics off", "A", "D", ">= 0.97x")):
+                                 ("metrics on / metrics off", "A", "D", ">= 0.97x"),
+                                 ("close mode (wrk): service / nginx", "G", "H", ">= 1.0x"),
+                                 ("close mode (wrk): service / bare Vert.x", "G", "I", ">= 0.95x")):
+        if num not in res or den not in res:
+            continue
         x, y = res[num]["cpu_per_req"], res[den]["cpu_per_req"]
         L.append(f"| {name} | {'n/a' if not x or not y else f'{y / x:.2f}x'} | {goal} |")
     L.append("")
@@ -551,16 +750,29 @@ def main() -> int:
     m.add_argument("cmd", nargs=argparse.REMAINDER)
     b = sub.add_parser("busy")
     b.add_argument("--seconds", type=float, default=1.0)
+    c = sub.add_parser("coldcurve")
+    c.add_argument("--http-port", type=int, required=True)
+    c.add_argument("--path", default="/user/register")
+    c.add_argument("--ready-url", default="", help="readiness URL (default: GET PATH on the traffic port)")
+    c.add_argument("--seconds", type=int, default=15)
+    c.add_argument("--timeout", type=float, default=30.0)
+    c.add_argument("--wrk", required=True, help="the wrk command without -d and URL")
+    c.add_argument("--out", required=True)
+    c.add_argument("cmd", nargs=argparse.REMAINDER)
     r = sub.add_parser("report")
     r.add_argument("--dir", required=True)
     r.add_argument("--out", required=True)
     a = p.parse_args()
-    if a.cmd_name in ("measure", "startup") and a.cmd and a.cmd[0] == "--":
+    if a.cmd_name in ("measure", "startup", "coldcurve") and a.cmd and a.cmd[0] == "--":
         a.cmd = a.cmd[1:]
     if a.cmd_name == "measure":
         return measure(a)
     if a.cmd_name == "busy":
         return busy(a)
+    if a.cmd_name == "coldcurve":
+        if not a.cmd or not 1 <= a.seconds <= 60:
+            p.error("coldcurve needs a command after -- and 1..60 seconds")
+        return coldcurve(a)
     if a.cmd_name == "startup":
         if a.cmd and a.cmd[0] == "--":
             a.cmd = a.cmd[1:]

@@ -5,14 +5,28 @@
 #   E  the service, everything on, with bench/abort_storm.py aborting responses beside wrk
 #   F  A again while the same storm aims at D: the control for E (the storm's CPU, without its aborts)
 # All servers run at once; each round runs D A C E F B (odd rounds) or B F E C A D (even rounds): A sits next to
-# its references, and the reversal cancels drift. Also measures
-# JVM start to traffic-ready. Writes a Markdown report (default BENCHMARKS.md) and prints it.
+# its references, and the reversal cancels drift.
+# Connection churn (a new connection per request), the same processes, after the keep-alive rounds:
+#   G H I  wrk -H 'Connection: close' against the service, nginx, bare Vert.x
+#   J K L  siege with connection = close (load/siegerc-close) against the same three
+# rounds I G H L J K (odd) and K J L H G I (even).
+# Time to full speed: cold starts of the service (JVM variants) and nginx, driven at saturation from the
+# moment they are ready, req/s per second for COLD_SECONDS s against the warmed A / B figures.
+# Also measures JVM start to traffic-ready. Writes a Markdown report (default BENCHMARKS.md) and prints it.
 #
 # Usage: bench/run.sh [OUTPUT.md]
 # Env:   JAR=target/register-service.jar  ROUNDS=5  DURATION=6 (s per run)  WARMUP=8 (s per server)
 #        CONNECTIONS=64  PIN=1 (wrk on the last CPU, servers on the others; 0 = no pinning)
 #        STARTUP_RUNS=5  STARTUP_CDS=1 (also time a start with an AppCDS archive, as the image runs it)
 #        STORM_RATE=200 (aborts/s)  STORM_PIPELINE=4  JAVA_OPTS=""
+#        CLOSE_ROUNDS=3 (0 = no connection-churn cases)  CLOSE_WARMUP=4 (s per server)  SIEGE_CONCURRENCY=25
+#        COLD_RUNS=3 (0 = no cold-start curves)  COLD_SECONDS=15
+#        COLD_VARIANTS="jdk17-cds jdk25-aot jdk25-aot-warmup nginx" (jdk25-* only when JAVA25 exists, else
+#        "jdk17-cds jdk17-cds-warmup nginx"; also jdk17-plain,
+#        jdk25-plain, jdk17-cds-c1 (-XX:TieredStopAtLevel=1), jdk17-cds-notiered (-XX:-TieredCompilation),
+#        jdk17-cds-early (-XX:CompileThresholdScaling=0.1), jdk17-cds-warmup and jdk25-aot-warmup (the same with
+#        REGISTER_WARMUP_REQUESTS=COLD_WARMUP_REQUESTS (2000): the service warms itself up before it is ready))
+#        JAVA25=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
 #        QUIET_BELOW=20 QUIET_WAIT=20: before each run wait up to QUIET_WAIT s for the CPUs to be at most
 #        QUIET_BELOW % busy (a shared box); the CPU other work used during each run is recorded too
 # Only 127.0.0.1 is loaded; every run is bounded by -d / --duration and the script by a watchdog.
@@ -32,6 +46,17 @@ STORM_PIPELINE=${STORM_PIPELINE:-4}
 JAVA_OPTS=${JAVA_OPTS:-}
 QUIET_BELOW=${QUIET_BELOW:-20}
 QUIET_WAIT=${QUIET_WAIT:-20}
+CLOSE_ROUNDS=${CLOSE_ROUNDS:-3}
+CLOSE_WARMUP=${CLOSE_WARMUP:-4}
+SIEGE_CONCURRENCY=${SIEGE_CONCURRENCY:-25}
+COLD_RUNS=${COLD_RUNS:-3}
+COLD_SECONDS=${COLD_SECONDS:-15}
+COLD_WARMUP_REQUESTS=${COLD_WARMUP_REQUESTS:-2000}
+JAVA25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
+if [ -z "${COLD_VARIANTS:-}" ]; then
+  COLD_VARIANTS="jdk17-cds jdk17-cds-warmup nginx"
+  [ -x "$JAVA25" ] && COLD_VARIANTS="jdk17-cds jdk25-aot jdk25-aot-warmup nginx"
+fi
 CHUNK_BYTES=4096
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -46,6 +71,19 @@ int_in STORM_RATE "$STORM_RATE" 1 2000
 int_in STORM_PIPELINE "$STORM_PIPELINE" 1 64
 int_in QUIET_BELOW "$QUIET_BELOW" 0 100
 int_in QUIET_WAIT "$QUIET_WAIT" 0 120
+int_in CLOSE_ROUNDS "$CLOSE_ROUNDS" 0 10
+int_in CLOSE_WARMUP "$CLOSE_WARMUP" 0 60
+int_in SIEGE_CONCURRENCY "$SIEGE_CONCURRENCY" 1 200
+int_in COLD_RUNS "$COLD_RUNS" 0 10
+int_in COLD_SECONDS "$COLD_SECONDS" 2 60
+int_in COLD_WARMUP_REQUESTS "$COLD_WARMUP_REQUESTS" 0 1000000
+for v in $COLD_VARIANTS; do
+  case "$v" in
+    jdk17-cds|jdk17-plain|jdk17-cds-c1|jdk17-cds-notiered|jdk17-cds-early|jdk17-cds-warmup|nginx) ;;
+    jdk25-aot|jdk25-plain|jdk25-aot-warmup) [ -x "$JAVA25" ] || die "COLD_VARIANTS has $v but JAVA25 ($JAVA25) is not executable" ;;
+    *) die "unknown COLD_VARIANTS entry: $v" ;;
+  esac
+done
 [ -f "$JAR" ] || die "jar not found: $JAR (build it with: mvn -B -q package -DskipTests)"
 JAR=$(cd "$(dirname "$JAR")" && pwd)/$(basename "$JAR")
 case "$OUT" in /*) ;; *) OUT=$PWD/$OUT ;; esac
@@ -59,11 +97,12 @@ need nginx nginx
 need curl curl
 need python3 python3
 need taskset util-linux
+[ "$CLOSE_ROUNDS" = 0 ] || need siege siege
 command -v java >/dev/null || die "java not found"
 
 SCRATCH=$(mktemp -d /tmp/bench.XXXXXX)
 chmod 755 "$SCRATCH" # nginx workers (user nobody) read the page from here
-mkdir -p "$SCRATCH"/{wrk,cpu,scrape,storm,logs,meta,nginx/html}
+mkdir -p "$SCRATCH"/{wrk,cpu,scrape,storm,logs,meta,cold,nginx/html,home}
 PIDS=()
 stop_all() {
   local p
@@ -78,7 +117,10 @@ stop_all() {
   PIDS=()
 }
 # Watchdog: generous bound on the whole run (startup + warm-up + rounds), then stop.
-BUDGET=$(( STARTUP_RUNS * 2 * (8 + QUIET_WAIT) + 4 * WARMUP + ROUNDS * 6 * (DURATION + QUIET_WAIT + 5) + 120 ))
+NCOLD=$(wc -w <<<"$COLD_VARIANTS")
+BUDGET=$(( STARTUP_RUNS * 2 * (8 + QUIET_WAIT) + 4 * WARMUP + ROUNDS * 6 * (DURATION + QUIET_WAIT + 5) \
+  + 3 * CLOSE_WARMUP + CLOSE_ROUNDS * 6 * (DURATION + QUIET_WAIT + 30) \
+  + COLD_RUNS * NCOLD * (2 * COLD_SECONDS + QUIET_WAIT + 40) + 300 + 120 ))
 ( sleep "$BUDGET" & wait $!; echo "bench: watchdog (${BUDGET}s) fired, stopping" >&2; kill -TERM $$ ) 2>/dev/null &
 WATCHDOG=$!
 cleanup() {
@@ -311,6 +353,51 @@ for r in $(seq 1 "$ROUNDS"); do
   done
 done
 
+# ---- 4b. Connection churn: a new connection per request, the same processes (already warm with keep-alive).
+# wrk sends `Connection: close` (the server closes after each response, wrk reconnects); siege runs
+# load/siegerc-close (its default mode, the incident's). siege needs a scratch HOME (first-run notice).
+SIEGE_RC=$(cd "$BENCH_DIR/../load" && pwd)/siegerc-close
+WRK_CLOSE=("${TS_CLIENT[@]}" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Connection: close" -s "$BENCH_DIR/wrk-report.lua")
+SIEGE=("${TS_CLIENT[@]}" env HOME="$SCRATCH/home" timeout -k 5 $((DURATION + 30)) siege -R "$SIEGE_RC" -b
+       -c "$SIEGE_CONCURRENCY" -t "${DURATION}S")
+close_url() { case "$1" in G|J) url_of A ;; H|K) url_of B ;; I|L) url_of C ;; esac; }
+close_server() { case "$1" in G|J) echo A ;; H|K) echo B ;; I|L) echo C ;; esac; }
+if [ "$CLOSE_ROUNDS" -gt 0 ]; then
+  cmd "${WRK_CLOSE[*]} <url of the case>   # G H I"
+  cmd "${SIEGE[*]} <url of the case> </dev/null   # J K L"
+  if [ "$CLOSE_WARMUP" -gt 0 ]; then
+    for c in G H I; do
+      echo "== close-mode warm-up $c (${CLOSE_WARMUP}s)"
+      "${TS_CLIENT[@]}" wrk -t1 -c"$CONNECTIONS" -d"${CLOSE_WARMUP}s" -H "Connection: close" "$(close_url "$c")" >/dev/null 2>&1
+    done
+  fi
+  for r in $(seq 1 "$CLOSE_ROUNDS"); do
+    order="I G H L J K"
+    [ $((r % 2)) = 0 ] && order="K J L H G I"
+    for c in $order; do
+      ensure_alive "$(close_server "$c")" "close $r"
+      wait_quiet
+      case "$c" in
+        G|H|I) load=("${WRK_CLOSE[@]}" "$(close_url "$c")") ;;
+        *) load=("${SIEGE[@]}" "$(close_url "$c")") ;;
+      esac
+      python3 "$BENCH_DIR/benchtool.py" measure --ours "$OURS" --server "$(server_pids "$(close_server "$c")")" \
+        --stdout "$SCRATCH/wrk/$c-$r.txt" --out "$SCRATCH/cpu/$c-$r.json" -- "${load[@]}" </dev/null
+      line=$(grep '^WRK_RESULT' "$SCRATCH/wrk/$c-$r.txt")
+      if [ -n "$line" ]; then
+        rps=$(awk '{for(i=2;i<=NF;i++){split($i,kv,"=");v[kv[1]]=kv[2]} printf "%.0f req/s p99 %.2f ms, %d errors", v["requests"]/(v["duration_us"]/1e6), v["p99_us"]/1000, v["err_connect"]+v["err_read"]+v["err_write"]+v["err_status"]+v["err_timeout"]}' <<<"$line")
+      else
+        rps=$(sed -nE 's/.*"transaction_rate":[[:space:]]*([0-9.]+).*/\1 trans\/s (siege)/p' "$SCRATCH/wrk/$c-$r.txt" | head -1)
+      fi
+      echo "   close round $r case $c: ${rps:-failed}, other work $(sed -E 's/.*"foreign_pct": ([0-9.]+).*/\1/' "$SCRATCH/cpu/$c-$r.json")% CPU"
+    done
+  done
+fi
+meta close_rounds "$CLOSE_ROUNDS"
+meta close_warmup "$CLOSE_WARMUP"
+meta close_load "\`wrk -t1 -c$CONNECTIONS -d${DURATION}s --latency -H 'Connection: close'\` (G H I) and \`siege -R load/siegerc-close -b -c $SIEGE_CONCURRENCY -t ${DURATION}S\` (J K L, connection = close, parser off, $(HOME="$SCRATCH/home" siege -V 2>&1 | grep -m1 -i '^siege'))"
+meta close_order "I G H L J K, then K J L H G I (the service between its two references, each order reversed the next round)"
+
 # ---- 5. Logs: a client abort is never an ERROR.
 for s in A D; do
   n=$(grep -c 'ERROR' "$SCRATCH/logs/$s.log")
@@ -333,6 +420,76 @@ meta service "$svc"
 meta placement "$PLACEMENT"
 stop_all
 meta background "CPUs busy with nothing of ours running: $BUSY_BEFORE% before the run, $(busy_pct 2)% after; each run waited up to ${QUIET_WAIT}s for the machine to drop to ${QUIET_BELOW}% busy and recorded the CPU other work used during it (\"foreign CPU\", % of all CPUs); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+# ---- 6. Time to full speed: cold processes driven at saturation from the moment they are ready.
+# Same placement, loops and wrk as case A (keep-alive): A's and B's medians above are the warmed figures.
+# The service counts as ready when /health/ready answers 200 (what Kubernetes waits for), nginx when it serves.
+if [ "$COLD_RUNS" -gt 0 ]; then
+  COLD_WRK="${TS_CLIENT[*]} wrk -t1 -c$CONNECTIONS --latency -s $BENCH_DIR/wrk-report.lua"
+  JSA=$SCRATCH/app-cds.jsa
+  AOT=$SCRATCH/app.aot
+  COLD_ENV=()
+  svc_cold_cmd() { # svc_cold_cmd <java> <flags...>: the service as case A runs it, on the startup ports
+    local j=$1; shift
+    COLD_CMD=("${TS_SERVER[@]}" env "${SERVICE_ENV[@]}" "${COLD_ENV[@]}" REGISTER_HTTP_PORT="$SU_HTTP"
+      REGISTER_MANAGEMENT_PORT="$SU_MGMT" REGISTER_EVENT_LOOPS="$LOOPS" "$j" "$@" $JAVA_OPTS -jar "$JAR")
+  }
+  # The archives as the image makes them (image/training-run.sh: the service's own warm-up as training load).
+  train() { # train <what> <java> <dir>
+    mkdir -p "$3"
+    PATH="$(dirname "$(command -v "$2")"):$PATH" TRAINING_HTTP_PORT="$SU_HTTP" TRAINING_MANAGEMENT_PORT="$SU_MGMT" \
+      "$BENCH_DIR/../image/training-run.sh" "$JAR" "$3" $JAVA_OPTS >>"$SCRATCH/logs/train-$1.log" 2>&1 \
+      || note "cold start: the $1 training run failed (see logs/train-$1.log)"
+  }
+  case " $COLD_VARIANTS " in *" jdk17-cds"*)
+    echo "== AppCDS training run (JDK 17, as the image with RUNTIME_IMAGE=...17...)"
+    train cds java "$SCRATCH/train17"
+    JSA=$(sed -n 's/^-XX:SharedArchiveFile=//p' "$SCRATCH/train17/jvm.args" 2>/dev/null) ;;
+  esac
+  case " $COLD_VARIANTS " in *" jdk25-aot"*)
+    echo "== JDK 25 AOT cache training run (as the image)"
+    train aot "$JAVA25" "$SCRATCH/train25"
+    AOT=$(sed -n 's/^-XX:AOTCache=//p' "$SCRATCH/train25/jvm.args" 2>/dev/null) ;;
+  esac
+  cmd "image/training-run.sh target/register-service.jar <dir>   # archives for the cold variants, with java 17 and with JAVA25 on PATH"
+  descr=""
+  for r in $(seq 1 "$COLD_RUNS"); do
+    order=$COLD_VARIANTS
+    [ $((r % 2)) = 0 ] && order=$(tr ' ' '\n' <<<"$COLD_VARIANTS" | tac | tr '\n' ' ')
+    for v in $order; do
+      ready="http://127.0.0.1:$SU_MGMT/health/ready" port=$SU_HTTP
+      case "$v" in
+        jdk17-cds) svc_cold_cmd java -XX:SharedArchiveFile="$JSA"; d="JDK 17, AppCDS archive trained as the image does" ;;
+        jdk17-cds-c1) svc_cold_cmd java -XX:SharedArchiveFile="$JSA" -XX:TieredStopAtLevel=1; d="JDK 17, AppCDS, C1 only" ;;
+        jdk17-cds-notiered) svc_cold_cmd java -XX:SharedArchiveFile="$JSA" -XX:-TieredCompilation; d="JDK 17, AppCDS, C2 only" ;;
+        jdk17-cds-early) svc_cold_cmd java -XX:SharedArchiveFile="$JSA" -XX:CompileThresholdScaling=0.1; d="JDK 17, AppCDS, compile thresholds x0.1" ;;
+        jdk17-plain) svc_cold_cmd java; d="JDK 17, plain java -jar" ;;
+        jdk25-aot) svc_cold_cmd "$JAVA25" -XX:AOTCache="$AOT"; d="JDK 25, AOT cache with profiles, trained as the image does" ;;
+        jdk17-cds-warmup|jdk25-aot-warmup)
+          COLD_ENV=(REGISTER_WARMUP_REQUESTS="$COLD_WARMUP_REQUESTS")
+          if [ "$v" = jdk17-cds-warmup ]; then svc_cold_cmd java -XX:SharedArchiveFile="$JSA"; else svc_cold_cmd "$JAVA25" -XX:AOTCache="$AOT"; fi
+          COLD_ENV=()
+          d="${v%-warmup} with REGISTER_WARMUP_REQUESTS=$COLD_WARMUP_REQUESTS (ready after the warm-up)" ;;
+        jdk25-plain) svc_cold_cmd "$JAVA25"; d="JDK 25, plain java -jar" ;;
+        nginx)
+          sed -e "s#@PREFIX@#$NGX#g" -e "s#@PORT@#$NGINX_PORT#g" -e "s#@WORKERS@#$LOOPS#g" "$BENCH_DIR/nginx.conf" >"$NGX/nginx.conf"
+          COLD_CMD=("${TS_SERVER[@]}" nginx -c "$NGX/nginx.conf" -p "$NGX/" -e "$NGX/error.log")
+          ready="http://127.0.0.1:$NGINX_PORT/user/register" port=$NGINX_PORT d="nginx, same config as B" ;;
+      esac
+      [ "$r" = 1 ] && { cmd "${COLD_CMD[*]}   # cold variant $v"; descr="$descr$v=$d"$'\n'; }
+      wait_quiet
+      echo "== cold start $v, run $r"
+      python3 "$BENCH_DIR/benchtool.py" coldcurve --http-port "$port" --ready-url "$ready" --seconds "$COLD_SECONDS" \
+        --wrk "$COLD_WRK" --out "$SCRATCH/cold/$v-$r.json" -- "${COLD_CMD[@]}" \
+        || note "cold start $v run $r failed"
+    done
+  done
+  cmd "python3 bench/benchtool.py coldcurve --http-port <port> --ready-url <ready url> --seconds $COLD_SECONDS --wrk \"$COLD_WRK\" -- <cold command>"
+  meta cold_variants "${descr%$'\n'}"
+  meta cold_seconds "$COLD_SECONDS"
+  meta cold_wrk "wrk -t1 -c$CONNECTIONS -d1s"
+  meta cold_ready "the service: /health/ready answers 200; nginx: GET /user/register answers 200"
+fi
+
 meta page_bytes "$PAGE_BYTES"; meta chunk_bytes "$CHUNK_BYTES"; meta framing "$FRAMING"
 meta storm "bench/abort_storm.py at $STORM_RATE connections/s for each E run, $STORM_PIPELINE pipelined requests per connection, SO_RCVBUF 4096, read the first response's headers, then half close with SO_LINGER {1,0} (RST), half plain close; the client-abort counter delta shows how many landed mid-response"
 [ -f "$SCRATCH/meta/notes" ] || : >"$SCRATCH/meta/notes"

@@ -15,6 +15,7 @@ import dev.registerservice.internal.Internals;
 import dev.registerservice.internal.OpenConnections;
 import dev.registerservice.lifecycle.GracefulShutdown;
 import dev.registerservice.lifecycle.StartupException;
+import dev.registerservice.lifecycle.StartupWarmup;
 import dev.registerservice.management.ManagementServer;
 import dev.registerservice.management.Readiness;
 import dev.registerservice.metrics.AbortLogSummary;
@@ -211,6 +212,9 @@ public final class RegisterService {
         config.management().port(), registry, readiness, config.eventLoops().readyMaxLagMs(),
         () -> loopWatch != null && loopWatch.stalls().anyLoopStalled(),
         () -> loopWatch == null ? 0 : loopWatch.lag().worstRecentP99Millis()));
+    // Before readiness: a new pod must not get its share of traffic with a cold JIT (REGISTER_WARMUP_REQUESTS).
+    StartupWarmup.run(config.http().host(), servers.get(0).actualPort(), RegisterPageHandler.ROUTE,
+        config.http().warmupRequests());
     readiness.listening();
     // Only now, so that a start-up failure above leaves no PostgreSQL behind; readiness never waits for it.
     database.start();

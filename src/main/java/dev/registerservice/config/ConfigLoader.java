@@ -81,7 +81,8 @@ public final class ConfigLoader {
         intIn(Setting.EVENT_LOOPS, 1, 256),
         transport(),
         intIn(Setting.WRITE_QUEUE_BYTES, 1024, 64 << 20),
-        bool(Setting.ACCESS_LOG));
+        bool(Setting.ACCESS_LOG),
+        intIn(Setting.WARMUP_REQUESTS, 0, 1_000_000));
   }
 
   private ServiceConfig.Management management() {

@@ -23,9 +23,11 @@ public record ServiceConfig(
    * @param loops traffic event loops (one verticle each)
    * @param writeQueueBytes bytes one response may have queued for writing before it pauses
    * @param accessLog one log line per traffic response
+   * @param warmupRequests requests the service sends itself before it reports ready, so that a new pod takes
+   *     traffic with a warm JIT (0: none)
    */
   public record Http(String host, int port, int loops, Transport transport, int writeQueueBytes,
-      boolean accessLog) {
+      boolean accessLog, int warmupRequests) {
   }
 
   /**
