@@ -72,15 +72,27 @@ public final class HashingPool {
           hashed.accept(System.nanoTime() - start);
         } catch (Throwable e) {
           // Any failure, Errors included, must reach the caller: a promise left pending is a request that hangs.
-          context.runOnContext(v -> promise.fail(e));
+          answer(context, () -> promise.fail(e));
           return;
         }
-        context.runOnContext(v -> promise.complete(hash));
+        answer(context, () -> promise.complete(hash));
       });
     } catch (RejectedExecutionException e) {
       return Future.failedFuture(new Overloaded());
     }
     return promise.future();
+  }
+
+  /**
+   * Completes on the caller's event loop. After a shutdown that loop may be gone: then there is nobody left
+   * to answer, and the job ends quietly instead of throwing on a hashing thread.
+   */
+  private static void answer(Context context, Runnable completion) {
+    try {
+      context.runOnContext(v -> completion.run());
+    } catch (RejectedExecutionException loopGone) {
+      // The service is stopping; its connections are closed with it.
+    }
   }
 
   /** Stops taking jobs; those queued still run (their callers are answered). */
