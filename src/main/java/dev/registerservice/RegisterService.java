@@ -5,6 +5,7 @@ import dev.registerservice.config.RegistrationConfig;
 import dev.registerservice.config.ServiceConfig;
 import dev.registerservice.config.Transport;
 import dev.registerservice.http.AccessLog;
+import dev.registerservice.http.PageHeaders;
 import dev.registerservice.http.RegisterPage;
 import dev.registerservice.http.RegisterPageHandler;
 import dev.registerservice.http.ResponseTracker;
@@ -27,10 +28,12 @@ import dev.registerservice.metrics.PrometheusHygiene;
 import dev.registerservice.metrics.ResponseMetrics;
 import dev.registerservice.metrics.StallDetector;
 import dev.registerservice.registration.HashingPool;
+import dev.registerservice.registration.HashingPoolMetrics;
 import dev.registerservice.registration.PasswordHasher;
 import dev.registerservice.registration.Registrar;
 import dev.registerservice.registration.RegistrationMetrics;
 import dev.registerservice.storage.Database;
+import dev.registerservice.storage.DatabaseMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -181,16 +184,20 @@ public final class RegisterService {
     RegistrationConfig registration = config.registration();
     HashingPool hashing = new HashingPool(new PasswordHasher(registration.argon2MemoryKib(),
         registration.argon2Iterations(), registration.argon2Parallelism()), registration.hashThreads(),
-        registration.hashQueue(), meters);
-    Database database = Database.create(traffic, config.database(), meters);
+        registration.hashQueue());
+    new HashingPoolMetrics(hashing).bindTo(meters);
+    Database database = Database.create(traffic, config.database());
+    new DatabaseMetrics(database).bindTo(meters);
     RegistrationHandler registrations = new RegistrationHandler(new Registrar(hashing, database),
         new RegistrationMetrics(meters), inFlight, registration.maxBodyBytes(), accessLog);
     RouteTable routes = RouteTable.builder()
-        .get(RegisterPageHandler.ROUTE, registerPage::handle)
-        .head(RegisterPageHandler.ROUTE, registerPage::handle)
+        .get(RegisterPageHandler.ROUTE, PageHeaders.around(registerPage::handle))
+        .head(RegisterPageHandler.ROUTE, PageHeaders.around(registerPage::handle))
         .route(HttpMethod.POST, RegisterPageHandler.ROUTE, registrations::register)
         .get(RegistrationHandler.REGISTERED_ROUTE, registrations::registered)
         .head(RegistrationHandler.REGISTERED_ROUTE, registrations::registered)
+        .get("/favicon.ico", registrations::favicon)
+        .head("/favicon.ico", registrations::favicon)
         .build(meters);
 
     List<EventLoop> loops = Internals.eventLoops(traffic);

@@ -1,8 +1,5 @@
 package dev.registerservice.registration;
 
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -14,6 +11,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongConsumer;
 
 /**
  * The threads that hash passwords, and nothing else: a fixed number of threads and a bounded queue. A job
@@ -33,9 +31,9 @@ public final class HashingPool {
 
   private final ThreadPoolExecutor executor;
   private final PasswordHasher hasher;
-  private final Timer hashTime;
+  private volatile LongConsumer hashed = nanos -> { };
 
-  public HashingPool(PasswordHasher hasher, int threads, int queue, MeterRegistry registry) {
+  public HashingPool(PasswordHasher hasher, int threads, int queue) {
     this.hasher = hasher;
     BlockingQueue<Runnable> jobs = queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue);
     AtomicInteger n = new AtomicInteger();
@@ -47,18 +45,16 @@ public final class HashingPool {
     this.executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, jobs, factory,
         new ThreadPoolExecutor.AbortPolicy());
     this.executor.prestartAllCoreThreads();
-    this.hashTime = Timer.builder("registration.password.hash")
-        .description("Time to compute one password's Argon2id hash, on the hashing pool")
-        .register(registry);
-    Gauge.builder("registration.hash.queued", executor, e -> e.getQueue().size())
-        .description("Password hash jobs waiting for a hashing thread; past REGISTER_HASH_QUEUE new ones get 503")
-        .register(registry);
-    Gauge.builder("registration.hash.active", executor, ThreadPoolExecutor::getActiveCount)
-        .description("Hashing threads computing a hash now")
-        .register(registry);
-    Gauge.builder("registration.hash.threads", executor, ThreadPoolExecutor::getMaximumPoolSize)
-        .description("Threads in the hashing pool (REGISTER_HASH_THREADS)")
-        .register(registry);
+  }
+
+  /** The executor, for {@link HashingPoolMetrics} only. */
+  ThreadPoolExecutor executor() {
+    return executor;
+  }
+
+  /** Called on the hashing thread with each hash's duration in nanoseconds ({@link HashingPoolMetrics}). */
+  void onHashed(LongConsumer listener) {
+    this.hashed = listener;
   }
 
   /**
@@ -73,17 +69,30 @@ public final class HashingPool {
         try {
           long start = System.nanoTime();
           hash = hasher.hash(password);
-          hashTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-        } catch (RuntimeException e) {
-          context.runOnContext(v -> promise.fail(e));
+          hashed.accept(System.nanoTime() - start);
+        } catch (Throwable e) {
+          // Any failure, Errors included, must reach the caller: a promise left pending is a request that hangs.
+          answer(context, () -> promise.fail(e));
           return;
         }
-        context.runOnContext(v -> promise.complete(hash));
+        answer(context, () -> promise.complete(hash));
       });
     } catch (RejectedExecutionException e) {
       return Future.failedFuture(new Overloaded());
     }
     return promise.future();
+  }
+
+  /**
+   * Completes on the caller's event loop. After a shutdown that loop may be gone: then there is nobody left
+   * to answer, and the job ends quietly instead of throwing on a hashing thread.
+   */
+  private static void answer(Context context, Runnable completion) {
+    try {
+      context.runOnContext(v -> completion.run());
+    } catch (RejectedExecutionException loopGone) {
+      // The service is stopping; its connections are closed with it.
+    }
   }
 
   /** Stops taking jobs; those queued still run (their callers are answered). */

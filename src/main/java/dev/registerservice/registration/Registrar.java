@@ -7,8 +7,10 @@ import io.vertx.core.Future;
 
 /**
  * Registers a validated user: hashes the password on the {@link HashingPool}, then inserts the row. The
- * database's readiness is checked first, so no hashing is spent while it is down. Fails with
- * {@link HashingPool.Overloaded}, {@link UserStore.Unavailable} or {@link UserStore.Duplicate}.
+ * database's readiness is checked first, so no hashing is spent while it is down; so is the submission token,
+ * so that a repeat of a request that already created its user costs no hash. Fails with
+ * {@link HashingPool.Overloaded}, {@link UserStore.Unavailable}, {@link UserStore.Duplicate},
+ * {@link UserStore.TokenReused}, or anything unexpected as it came.
  */
 public final class Registrar {
   private final HashingPool hashing;
@@ -19,15 +21,21 @@ public final class Registrar {
     this.database = database;
   }
 
-  /** Completes on {@code context} with the new user's id once the row is committed. */
-  public Future<Long> register(Context context, Registration registration) {
+  /**
+   * Completes on {@code context} once the row is committed, or with the user an earlier request with the same
+   * {@code token} (null: none) created.
+   */
+  public Future<UserStore.Stored> register(Context context, Registration registration, String token) {
     UserStore store;
     try {
       store = database.store();
     } catch (UserStore.Unavailable e) {
       return Future.failedFuture(e);
     }
-    return hashing.hash(context, registration.password())
-        .compose(hash -> store.insert(registration.username(), registration.email(), hash, registration.country()));
+    Future<UserStore.Stored> earlier = token == null ? Future.succeededFuture()
+        : store.replay(token, registration.username());
+    return earlier.compose(first -> first != null ? Future.succeededFuture(first)
+        : hashing.hash(context, registration.password()).compose(hash -> store.insert(registration.username(),
+            registration.email(), hash, registration.country(), token)));
   }
 }

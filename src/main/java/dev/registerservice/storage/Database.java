@@ -1,8 +1,6 @@
 package dev.registerservice.storage;
 
 import dev.registerservice.config.DatabaseConfig;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBufAllocator;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -38,19 +36,21 @@ public final class Database {
   private volatile Pool pool;
   private volatile UserStore store;
 
-  private Database(Vertx vertx, DatabaseConfig config, MeterRegistry registry) {
+  private Database(Vertx vertx, DatabaseConfig config) {
     this.vertx = vertx;
     this.config = config;
     this.starter = new Thread(this::bringUp, "database-start");
     this.starter.setDaemon(true);
-    Gauge.builder("registration.database.ready", this, db -> db.store == null ? 0 : 1)
-        .description("1 once the database is reachable and migrated; registrations get 503 while 0")
-        .register(registry);
   }
 
-  /** The database, not started yet: until {@link #start()}, registrations get 503. */
-  public static Database create(Vertx vertx, DatabaseConfig config, MeterRegistry registry) {
-    return new Database(vertx, config, registry);
+  /** The database, not started yet: until {@link #start()}, registrations get 503. Meters: {@link DatabaseMetrics}. */
+  public static Database create(Vertx vertx, DatabaseConfig config) {
+    return new Database(vertx, config);
+  }
+
+  /** True once the database is reachable and migrated. */
+  public boolean ready() {
+    return store != null;
   }
 
   /** Starts bringing the database up in the background and returns at once. */

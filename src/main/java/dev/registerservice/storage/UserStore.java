@@ -2,13 +2,27 @@ package dev.registerservice.storage;
 
 import io.vertx.core.Future;
 import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
+import java.net.SocketException;
+import java.nio.channels.ClosedChannelException;
+import java.util.Locale;
+import java.util.concurrent.TimeoutException;
 
 /**
- * The {@code users} table. Uniqueness of usernames and emails, ignoring case, is the database's job: two
- * unique indexes on {@code lower(...)}, so of two concurrent registrations of one name exactly one commits,
- * whatever the timing. Nothing here checks before inserting; a lookup after a conflict only names the field.
+ * The {@code users} table and the {@code submissions} that created them. Uniqueness of usernames and emails,
+ * ignoring case, is the database's job: two unique indexes on {@code lower(...)}, so of two concurrent
+ * registrations of one name exactly one commits, whatever the timing. Nothing here checks before inserting;
+ * a lookup after a conflict only names the field.
+ *
+ * <p>A submission token (the form's one-time token, or a JSON client's {@code Idempotency-Key}) is stored in
+ * the same statement as the user it created, as the primary key of {@code submissions}. So a repeat of a
+ * request, during the first or after it, on any replica, finds the user the first one created and is answered
+ * the same way, and a token can never create two users.
  */
 public final class UserStore {
   /** Idempotent: every start runs it; concurrent starts may race, and a failed run is retried. */
@@ -24,6 +38,12 @@ public final class UserStore {
       )""",
       "CREATE UNIQUE INDEX IF NOT EXISTS users_username_lower_key ON users (lower(username))",
       "CREATE UNIQUE INDEX IF NOT EXISTS users_email_lower_key ON users (lower(email))",
+      """
+      CREATE TABLE IF NOT EXISTS submissions (
+        token      TEXT PRIMARY KEY,
+        user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+      )""",
   };
   /**
    * A conflict on either unique index inserts nothing and returns no row, rather than failing: a taken name
@@ -32,10 +52,25 @@ public final class UserStore {
    */
   private static final String INSERT = "INSERT INTO users (username, email, password_hash, country)"
       + " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id";
+  /**
+   * The same, with the submission token in the same statement (one transaction): a token already taken by a
+   * committed or concurrent insert fails the whole statement with a unique violation on
+   * {@code submissions_pkey}, and the user row is rolled back with it.
+   */
+  private static final String INSERT_WITH_TOKEN = "WITH u AS (" + INSERT + "),"
+      + " s AS (INSERT INTO submissions (token, user_id) SELECT $5::text, id FROM u RETURNING user_id)"
+      + " SELECT id FROM u";
+  private static final String SUBMISSION = "SELECT u.id, u.username FROM submissions s JOIN users u"
+      + " ON u.id = s.user_id WHERE s.token = $1";
   /** Only after a conflict, to name the field: which of the two is taken (the username if both are). */
   private static final String TAKEN = "SELECT lower(username) = lower($1) AS username_taken FROM users"
       + " WHERE lower(username) = lower($1) OR lower(email) = lower($2) ORDER BY 1 DESC LIMIT 1";
   private static final String UNIQUE_VIOLATION = "23505";
+  private static final String SUBMISSIONS_KEY = "submissions_pkey";
+
+  /** A user row: its id and username; {@code replayed} when an earlier request with the same token made it. */
+  public record Stored(long id, String username, boolean replayed) {
+  }
 
   /** The username or email is taken; {@code field} says which. */
   public static final class Duplicate extends RuntimeException {
@@ -51,10 +86,21 @@ public final class UserStore {
     }
   }
 
-  /** The database cannot be reached or is not ready: the caller answers 503. */
+  /** The submission token already created a user with another username. */
+  public static final class TokenReused extends RuntimeException {
+    TokenReused() {
+      super("submission token already used for another registration", null, false, false);
+    }
+  }
+
+  /** The database cannot be reached or is not ready: the caller answers 503. The cause, if any, is kept. */
   public static final class Unavailable extends RuntimeException {
     public Unavailable(String message) {
       super(message, null, false, false);
+    }
+
+    Unavailable(Throwable cause) {
+      super("database not reachable: " + cause, cause, false, false);
     }
   }
 
@@ -65,32 +111,95 @@ public final class UserStore {
   }
 
   /**
-   * Inserts one user and completes with its id once the row is committed (autocommit, synchronous commit).
-   * Fails with {@link Duplicate} for a taken username or email, {@link Unavailable} for anything else.
+   * The user an earlier request with {@code token} created, or null if none did. Fails with
+   * {@link TokenReused} when that user has another username than {@code username}.
    */
-  public Future<Long> insert(String username, String email, String passwordHash, String country) {
-    return pool.preparedQuery(INSERT)
-        .execute(Tuple.of(username, email, passwordHash, country))
+  public Future<Stored> replay(String token, String username) {
+    return pool.preparedQuery(SUBMISSION).execute(Tuple.of(token))
         .recover(UserStore::classify)
         .compose(rows -> {
-          if (rows.size() == 1) {
-            return Future.succeededFuture(rows.iterator().next().getLong("id"));
+          if (rows.size() == 0) {
+            return Future.succeededFuture();
           }
-          return pool.preparedQuery(TAKEN).execute(Tuple.of(username, email))
-              .recover(UserStore::classify)
-              .compose(taken -> {
-                boolean emailTaken = taken.size() == 1 && !taken.iterator().next().getBoolean("username_taken");
-                return Future.failedFuture(new Duplicate(emailTaken ? "email" : "username"));
-              });
+          Row row = rows.iterator().next();
+          String stored = row.getString("username");
+          if (!stored.toLowerCase(Locale.ROOT).equals(username.toLowerCase(Locale.ROOT))) {
+            return Future.failedFuture(new TokenReused());
+          }
+          return Future.succeededFuture(new Stored(row.getLong("id"), stored, true));
         });
   }
 
+  /**
+   * Inserts one user (and its submission token, if not null) and completes once the row is committed
+   * (autocommit, synchronous commit). A repeat of the token completes with the first request's user,
+   * {@code replayed}. Fails with {@link Duplicate} for a taken username or email, {@link TokenReused},
+   * {@link Unavailable} when the database cannot be reached, or the database's own error for anything else.
+   */
+  public Future<Stored> insert(String username, String email, String passwordHash, String country, String token) {
+    Future<RowSet<Row>> inserted = token == null
+        ? pool.preparedQuery(INSERT).execute(Tuple.of(username, email, passwordHash, country))
+        : pool.preparedQuery(INSERT_WITH_TOKEN).execute(Tuple.of(username, email, passwordHash, country, token));
+    return inserted
+        .recover(failure -> tokenTaken(failure) ? Future.succeededFuture(null) : classify(failure))
+        .compose(rows -> {
+          if (rows != null && rows.size() == 1) {
+            return Future.succeededFuture(new Stored(rows.iterator().next().getLong("id"), username, false));
+          }
+          if (token == null) {
+            return duplicate(username, email);
+          }
+          // Either the token or a unique name was taken: by an earlier request with this token, it's a repeat.
+          return replay(token, username)
+              .compose(first -> first != null ? Future.succeededFuture(first) : duplicate(username, email));
+        });
+  }
+
+  private Future<Stored> duplicate(String username, String email) {
+    return pool.preparedQuery(TAKEN).execute(Tuple.of(username, email))
+        .recover(UserStore::classify)
+        .compose(taken -> {
+          boolean emailTaken = taken.size() == 1 && !taken.iterator().next().getBoolean("username_taken");
+          return Future.failedFuture(new Duplicate(emailTaken ? "email" : "username"));
+        });
+  }
+
+  private static boolean tokenTaken(Throwable failure) {
+    return failure instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState())
+        && SUBMISSIONS_KEY.equals(pg.getConstraint());
+  }
+
+  /**
+   * A unique violation names the field; a database that cannot be reached (connection refused or lost,
+   * pool wait timed out or full, server shutting down or out of resources) is {@link Unavailable}, cause
+   * kept; anything else is unexpected and passes through unchanged, for the caller to log and answer 500.
+   */
   private static <T> Future<T> classify(Throwable failure) {
-    if (failure instanceof PgException && UNIQUE_VIOLATION.equals(((PgException) failure).getSqlState())) {
-      String constraint = ((PgException) failure).getConstraint();
+    if (failure instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState())) {
+      String constraint = pg.getConstraint();
       return Future.failedFuture(new Duplicate(constraint != null && constraint.contains("email") ? "email"
           : "username"));
     }
-    return Future.failedFuture(new Unavailable(failure.toString()));
+    if (unreachable(failure)) {
+      return Future.failedFuture(new Unavailable(failure));
+    }
+    return Future.failedFuture(failure);
+  }
+
+  /** True for failures that mean "the database is not there now", by type and SQLSTATE class. */
+  static boolean unreachable(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof PgException pg && pg.getSqlState() != null) {
+        String state = pg.getSqlState();
+        // 08: connection exception; 53: insufficient resources; 57P01-57P03: shutting down, cannot connect now.
+        return state.startsWith("08") || state.startsWith("53") || state.startsWith("57P");
+      }
+      if (t instanceof ClosedConnectionException || t instanceof ConnectionPoolTooBusyException
+          || t instanceof TimeoutException || t instanceof SocketException || t instanceof ClosedChannelException
+          || t instanceof Unavailable) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -114,7 +114,7 @@ class RegistrationUnavailableTest {
       assertThat(created).isGreaterThanOrEqualTo(2);
       assertThat(overloaded).isPositive();
       assertThat(service.scrape().value(OVERLOADED)).isEqualTo(overloaded);
-      assertThat(service.scrape().value("registration_hash_queued")).isZero();
+      assertThat(service.scrape().value("executor_queued_tasks{name=\"registration.hash\"}")).isZero();
     }
   }
 

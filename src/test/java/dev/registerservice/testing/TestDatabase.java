@@ -40,6 +40,10 @@ public final class TestDatabase {
     return shared;
   }
 
+  public int port() {
+    return port;
+  }
+
   /** The value for {@code REGISTER_DB_URL}. */
   public String url() {
     return url(port);

@@ -1,0 +1,41 @@
+package dev.registerservice.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.VertxException;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
+import java.net.ConnectException;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Which failures mean "the database is not there now" (503, not logged) and which are unexpected (500,
+ * logged with their cause): by type and SQLSTATE class, never by message text.
+ */
+class UserStoreClassifyTest {
+  private static PgException pg(String sqlState) {
+    return new PgException("message", "ERROR", sqlState, null);
+  }
+
+  @Test
+  void unreachableDatabasesAreUnavailable() {
+    assertThat(UserStore.unreachable(new ConnectException("Connection refused"))).isTrue();
+    assertThat(UserStore.unreachable(ClosedConnectionException.INSTANCE)).isTrue();
+    assertThat(UserStore.unreachable(new ConnectionPoolTooBusyException("busy"))).isTrue();
+    assertThat(UserStore.unreachable(new TimeoutException("pool wait"))).isTrue();
+    assertThat(UserStore.unreachable(pg("08006"))).as("connection failure").isTrue();
+    assertThat(UserStore.unreachable(pg("57P01"))).as("admin shutdown").isTrue();
+    assertThat(UserStore.unreachable(pg("53300"))).as("too many connections").isTrue();
+    assertThat(UserStore.unreachable(new VertxException("wrapped", new ConnectException("refused")))).isTrue();
+  }
+
+  @Test
+  void everythingElseIsUnexpected() {
+    assertThat(UserStore.unreachable(pg("42P01"))).as("undefined table").isFalse();
+    assertThat(UserStore.unreachable(pg("22001"))).as("value too long").isFalse();
+    assertThat(UserStore.unreachable(new IllegalStateException("bug"))).isFalse();
+    assertThat(UserStore.unreachable(new NullPointerException())).isFalse();
+  }
+}
