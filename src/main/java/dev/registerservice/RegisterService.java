@@ -18,10 +18,13 @@ import dev.registerservice.metrics.AbortLogSummary;
 import dev.registerservice.metrics.BuildInfo;
 import dev.registerservice.metrics.ConnectionMetrics;
 import dev.registerservice.metrics.EventLoop;
+import dev.registerservice.metrics.GcPauses;
 import dev.registerservice.metrics.LoopLagProbe;
 import dev.registerservice.metrics.PrometheusHygiene;
 import dev.registerservice.metrics.ResponseMetrics;
 import dev.registerservice.metrics.StallDetector;
+import dev.registerservice.process.CgroupCpu;
+import dev.registerservice.process.CpuMetrics;
 import dev.registerservice.registration.HashingPool;
 import dev.registerservice.registration.PasswordHasher;
 import dev.registerservice.registration.Registrar;
@@ -43,6 +46,7 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -68,13 +72,15 @@ public final class RegisterService {
   private final List<HttpServer> servers;
   private final ManagementServer managementServer;
   private final LoopLagProbe lagProbe;
+  private final StallDetector stalls;
   private final GracefulShutdown shutdown;
   private final HashingPool hashing;
   private final Database database;
 
   private RegisterService(ServiceConfig config, Vertx traffic, Vertx management, PrometheusMeterRegistry registry,
-      List<HttpServer> servers, ManagementServer managementServer, LoopLagProbe lagProbe, GracefulShutdown shutdown,
-      HashingPool hashing, Database database) {
+      List<HttpServer> servers, ManagementServer managementServer, LoopLagProbe lagProbe, StallDetector stalls,
+      GracefulShutdown shutdown, HashingPool hashing, Database database) {
+    this.stalls = stalls;
     this.hashing = hashing;
     this.database = database;
     this.config = config;
@@ -157,6 +163,8 @@ public final class RegisterService {
     String version = RegisterService.class.getPackage().getImplementationVersion();
     BuildInfo.register(registry, version == null ? "dev" : version, Internals.vertxVersion(), transport);
     new FileDescriptorMetrics().bindTo(registry);
+    Optional<CgroupCpu> cgroup = CgroupCpu.detect();
+    new CpuMetrics(cgroup).bindTo(registry);
 
     RegisterPage page = RegisterPage.render(config.bodyBytes(), config.chunkSize());
     List<String> routePaths = List.of(RegisterPageHandler.ROUTE);
@@ -184,7 +192,8 @@ public final class RegisterService {
     LoopLagProbe lagProbe = null;
     StallDetector stalls = null;
     if (config.metricsEnabled()) {
-      stalls = new StallDetector(registry, loops, config.stallThresholdMs(), Internals::taskStart);
+      stalls = new StallDetector(registry, loops, config.stallThresholdMs(), Internals::taskStart, new GcPauses(),
+          cgroup);
       Internals.onBlockedThread(traffic, stalls::onBlocked);
       lagProbe = new LoopLagProbe(registry, loops, config.lagProbeIntervalMs(), stalls, Internals::pendingTasks);
       verifyOneProbePerLoop(loops, config.eventLoops());
@@ -226,8 +235,8 @@ public final class RegisterService {
             + " page {} bytes in {}-byte chunks",
         config.httpHost(), servers.get(0).actualPort(), loops.size(), transport, config.managementHost(),
         managementServer.port(), config.source(), page.length(), config.chunkSize());
-    return new RegisterService(config, traffic, management, registry, servers, managementServer, lagProbe, shutdown,
-        hashing, database);
+    return new RegisterService(config, traffic, management, registry, servers, managementServer, lagProbe, stalls,
+        shutdown, hashing, database);
   }
 
   /** One probe per event loop, each on its own thread: otherwise some loop's stalls would go unseen. */
@@ -277,6 +286,9 @@ public final class RegisterService {
   public Future<Void> close() {
     if (lagProbe != null) {
       lagProbe.stop();
+    }
+    if (stalls != null) {
+      stalls.close();
     }
     hashing.close();
     // The pool runs on the traffic Vert.x: close it (and stop an embedded PostgreSQL) first.
