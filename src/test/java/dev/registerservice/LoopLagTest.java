@@ -76,7 +76,7 @@ class LoopLagTest {
   }
 
   private static String stalls(String loop) {
-    return "eventloop_stalls_total{loop=\"" + loop + "\"}";
+    return "eventloop_stalls_total{cause=\"blocked\",loop=\"" + loop + "\"}";
   }
 
   private static String lagMax(String loop) {
@@ -121,6 +121,10 @@ class LoopLagTest {
     });
     Scrape after = service.scrape();
     assertThat(after.value(stalls(LOOP_1))).isEqualTo(before.value(stalls(LOOP_1)));
+    // Counted once, as blocked: not also as unknown or paused on loop 0 by the lag probe.
+    String onLoop0 = "loop=\"" + LOOP_0 + "\"";
+    assertThat(after.sum("eventloop_stalls_total", onLoop0) - before.sum("eventloop_stalls_total", onLoop0))
+        .isEqualTo(1.0);
     for (String loop : List.of(LOOP_0, LOOP_1)) {
       System.out.printf("before/after the 300 ms block: %s %s -> %s, %s %s -> %s%n", lagMax(loop),
           before.value(lagMax(loop)), after.value(lagMax(loop)), stalls(loop), before.value(stalls(loop)),

@@ -1,72 +1,40 @@
 package dev.registerservice.metrics;
 
-import com.sun.management.GarbageCollectionNotificationInfo;
-import com.sun.management.GcInfo;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.util.ArrayList;
 import java.util.List;
-import javax.management.ListenerNotFoundException;
-import javax.management.Notification;
-import javax.management.NotificationEmitter;
-import javax.management.NotificationListener;
-import javax.management.openmbean.CompositeData;
 
 /**
- * Remembers when the recent stop-the-world GC pauses happened, from the JVM's own GC notifications (start
- * and end of each collection, in milliseconds since JVM start, converted to {@code System.nanoTime()}).
- * Concurrent phases (ZGC/Shenandoah cycles, G1's concurrent cycle) do not stop the loops and are skipped,
- * with the same test Micrometer's {@code JvmGcMetrics} uses.
+ * The JVM's cumulative stop-the-world collection time, summed over its pausing collectors. The stall
+ * detector's clock thread samples it on every wake-up; a Java thread cannot run during a pause, so every
+ * pause falls wholly between two of its samples, and the difference over a freeze is the GC time inside it.
+ *
+ * <p>Why not the GC notifications' start and end times: they count from an origin inside the JVM that no
+ * public API exposes ({@code RuntimeMXBean.getUptime()} is measured from an earlier point; the two differed
+ * by about 250 ms here), and the notifications themselves arrive hundreds of milliseconds late under load.
+ * Concurrent phases (ZGC/Shenandoah cycles, G1's concurrent cycle) do not stop the loops and are left out.
  */
-public final class GcPauses implements NotificationListener, AutoCloseable {
-  private final Intervals pauses = new Intervals(64);
-  private final long jvmStartNanos;
-  private final List<NotificationEmitter> emitters = new ArrayList<>();
+public final class GcPauses {
+  private final List<GarbageCollectorMXBean> pausing;
 
   public GcPauses() {
-    jvmStartNanos = System.nanoTime() - ManagementFactory.getRuntimeMXBean().getUptime() * 1_000_000L;
-    for (GarbageCollectorMXBean bean : ManagementFactory.getGarbageCollectorMXBeans()) {
-      if (bean instanceof NotificationEmitter emitter) {
-        emitter.addNotificationListener(this, null, null);
-        emitters.add(emitter);
-      }
-    }
+    pausing = ManagementFactory.getGarbageCollectorMXBeans().stream()
+        .filter(bean -> !concurrent(bean.getName()))
+        .toList();
   }
 
-  @Override
-  public void handleNotification(Notification notification, Object handback) {
-    if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
-      return;
-    }
-    GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from(
-        (CompositeData) notification.getUserData());
-    if (concurrent(info.getGcCause(), info.getGcName())) {
-      return;
-    }
-    GcInfo gc = info.getGcInfo();
-    // Millisecond resolution: widen by one ms on each side so a pause is never under-covered by rounding.
-    pauses.add(jvmStartNanos + (gc.getStartTime() - 1) * 1_000_000L, jvmStartNanos + (gc.getEndTime() + 1) * 1_000_000L);
-  }
-
-  static boolean concurrent(String cause, String name) {
-    return "No GC".equals(cause) || "Shenandoah Cycles".equals(name)
-        || (name.startsWith("ZGC") && name.endsWith("Cycles"))
+  /** Collectors whose collections run beside the application rather than stopping it. */
+  static boolean concurrent(String name) {
+    return name.contains("Concurrent") || name.endsWith("Cycles")
         || (name.startsWith("GPGC") && !name.endsWith("Pauses"));
   }
 
-  /** How much of {@code [start, end]} ({@code System.nanoTime()}) recent GC pauses cover. */
-  public long pausedWithin(long start, long end) {
-    return pauses.overlap(start, end);
-  }
-
-  @Override
-  public void close() {
-    for (NotificationEmitter emitter : emitters) {
-      try {
-        emitter.removeNotificationListener(this);
-      } catch (ListenerNotFoundException ignored) {
-        // already gone
-      }
+  /** Total stop-the-world collection time so far, in milliseconds. Allocates nothing. */
+  public long collectionMillis() {
+    long total = 0;
+    for (int i = 0; i < pausing.size(); i++) {
+      total += Math.max(0, pausing.get(i).getCollectionTime());
     }
+    return total;
   }
 }

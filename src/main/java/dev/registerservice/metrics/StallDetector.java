@@ -25,7 +25,8 @@ import org.apache.logging.log4j.Logger;
  * blocked-thread checker (one task holding the loop, reported again every check interval while it runs; its
  * stack is taken the first time). When the loop runs its probe again, the freeze has ended: it goes to a
  * queue, and the {@link ProcessClock} thread attributes it a moment later, once the late evidence (its own
- * lateness, GC notifications, the cgroup's {@code cpu.stat}) is in. In that order:
+ * lateness, the JVM's cumulative GC pause time and the cgroup's {@code cpu.stat}, both sampled by the
+ * clock thread on every wake-up) is in. In that order:
  * <ol>
  *   <li>{@code gc}: stop-the-world GC pauses cover the freeze, so that without them it would have stayed
  *       under the threshold;</li>
@@ -43,10 +44,9 @@ import org.apache.logging.log4j.Logger;
 public final class StallDetector implements LoopLagProbe.TickListener, AutoCloseable {
   private static final Logger log = LogManager.getLogger(StallDetector.class);
   private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
-  /** Time for GC notifications (sent after the pause, by another thread) and the clock to catch up. */
+  /** Time for the clock thread to wake up and sample after the freeze ended (it may have been frozen too). */
   private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
-  private static final long SAMPLE_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-  private static final int SAMPLES = 64;
+  private static final int SAMPLES = 512;
 
   private final List<EventLoop> loops;
   private final Map<Thread, Integer> indexByThread = new HashMap<>();
@@ -62,12 +62,12 @@ public final class StallDetector implements LoopLagProbe.TickListener, AutoClose
   private final Optional<CgroupCpu> cgroup;
   private final ProcessClock clock;
   private final ConcurrentLinkedQueue<Freeze> ended = new ConcurrentLinkedQueue<>();
-  // cpu.stat samples, only touched on the clock thread
+  // GC time and cpu.stat samples, one per clock wake-up, only touched on the clock thread
   private final long[] sampleTimes = new long[SAMPLES];
+  private final long[] sampleGcMillis = new long[SAMPLES];
   private final long[] sampleThrottled = new long[SAMPLES];
   private final long[] stat = new long[3];
   private int samples;
-  private long lastSample;
   private volatile long armedAtNanos = Long.MAX_VALUE;
 
   /** A stall seen by the blocked-thread checker and not yet ended. */
@@ -187,23 +187,16 @@ public final class StallDetector implements LoopLagProbe.TickListener, AutoClose
     ended.add(new Freeze(loop, start, end, stall));
   }
 
-  /** On the clock thread after each wake-up: sample throttling, attribute the freezes that have settled. */
+  /** On the clock thread after each wake-up: sample GC time and throttling, attribute the settled freezes. */
   private void settle(long now) {
-    if (now - lastSample >= SAMPLE_EVERY_NANOS) {
-      sample(now);
-    }
+    sample(now);
     if (ended.isEmpty()) {
       return;
     }
-    boolean sampled = false;
     for (Iterator<Freeze> it = ended.iterator(); it.hasNext(); ) {
       Freeze freeze = it.next();
       if (now - freeze.end() < SETTLE_NANOS) {
         continue;
-      }
-      if (!sampled) {
-        sample(now);
-        sampled = true;
       }
       it.remove();
       StallCause cause = attribute(freeze);
@@ -216,10 +209,13 @@ public final class StallDetector implements LoopLagProbe.TickListener, AutoClose
     long start = freeze.start();
     long end = freeze.end();
     long duration = end - start;
-    if (duration - gc.pausedWithin(start, end) < thresholdNanos) {
+    int before = sampleBefore(start);
+    int after = sampleAfter(end);
+    long gcNanos = TimeUnit.MILLISECONDS.toNanos(sampleGcMillis[after] - sampleGcMillis[before]);
+    if (gcNanos > 0 && duration - gcNanos < thresholdNanos) {
       return StallCause.GC;
     }
-    boolean throttled = throttledWithin(start);
+    boolean throttled = sampleThrottled[after] > sampleThrottled[before];
     if (duration - clock.lateWithin(start, end) < thresholdNanos && everyLoopLate(start, end)) {
       return throttled ? StallCause.THROTTLED : StallCause.PAUSED;
     }
@@ -239,32 +235,35 @@ public final class StallDetector implements LoopLagProbe.TickListener, AutoClose
   }
 
   private void sample(long now) {
-    if (cgroup.isEmpty()) {
-      return;
-    }
-    cgroup.get().read(stat);
     int slot = samples % SAMPLES;
     sampleTimes[slot] = now;
-    sampleThrottled[slot] = stat[CgroupCpu.THROTTLED_PERIODS];
+    sampleGcMillis[slot] = gc.collectionMillis();
+    if (cgroup.isPresent()) {
+      cgroup.get().read(stat);
+      sampleThrottled[slot] = stat[CgroupCpu.THROTTLED_PERIODS];
+    }
     samples++;
-    lastSample = now;
   }
 
-  /** Whether {@code nr_throttled} grew between the last sample before {@code start} and the latest sample. */
-  private boolean throttledWithin(long start) {
-    if (samples < 2) {
-      return false;
-    }
-    int latest = (samples - 1) % SAMPLES;
-    int oldest = samples > SAMPLES ? samples - SAMPLES : 0;
-    int baseline = oldest % SAMPLES;
-    for (int n = samples - 2; n >= oldest; n--) {
-      if (sampleTimes[n % SAMPLES] <= start) {
-        baseline = n % SAMPLES;
-        break;
+  /** The slot of the last sample taken at or before {@code time}, or of the oldest one kept. */
+  private int sampleBefore(long time) {
+    int oldest = Math.max(0, samples - SAMPLES);
+    for (int n = samples - 1; n >= oldest; n--) {
+      if (sampleTimes[n % SAMPLES] <= time) {
+        return n % SAMPLES;
       }
     }
-    return sampleThrottled[latest] > sampleThrottled[baseline];
+    return oldest % SAMPLES;
+  }
+
+  /** The slot of the first sample taken at or after {@code time} (there is one: freezes settle first). */
+  private int sampleAfter(long time) {
+    int oldest = Math.max(0, samples - SAMPLES);
+    int found = (samples - 1) % SAMPLES;
+    for (int n = samples - 1; n >= oldest && sampleTimes[n % SAMPLES] >= time; n--) {
+      found = n % SAMPLES;
+    }
+    return found;
   }
 
   private void report(Freeze freeze, StallCause cause, long now) {
@@ -320,7 +319,6 @@ public final class StallDetector implements LoopLagProbe.TickListener, AutoClose
   @Override
   public void close() {
     clock.stop();
-    gc.close();
     cgroup.ifPresent(CgroupCpu::close);
   }
 }

@@ -100,7 +100,8 @@ public final class CgroupCpu implements AutoCloseable {
       } else if (cgroupPath.equals(root) || cgroupPath.startsWith(root + "/")) {
         relative = cgroupPath.substring(root.length());
       } else {
-        continue;
+        // A container without a cgroup namespace may list a path outside the mounted root: the mount is its own.
+        relative = "";
       }
       return Optional.of(Path.of(fields[4], relative.replaceFirst("^/+", "")));
     }
