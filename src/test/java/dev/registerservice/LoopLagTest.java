@@ -131,8 +131,9 @@ class LoopLagTest {
           after.value(stalls(loop)));
     }
 
+    // Only loop 0's: on a busy machine the warm-up's first requests can hold loop 1 while they load classes.
     List<LogEvent> warnings = log.events().stream().filter(e -> e.getLevel() == Level.WARN
-        && e.getMessage().getFormattedMessage().contains("was blocked for")).toList();
+        && e.getMessage().getFormattedMessage().contains(LOOP_0 + " was blocked for")).toList();
     assertThat(warnings).hasSize(1);
     LogEvent warning = warnings.get(0);
     assertThat(warning.getMessage().getFormattedMessage()).contains(LOOP_0).containsPattern("blocked for \\d{3} ms");
