@@ -34,6 +34,7 @@ public final class CgroupCpu implements AutoCloseable {
   private final Path directory;
   private final RandomAccessFile stat;
   private final byte[] buffer = new byte[4096];
+  private final long[] scrape = new long[3];
 
   private CgroupCpu(int version, Path directory) throws IOException {
     this.version = version;
@@ -131,6 +132,12 @@ public final class CgroupCpu implements AutoCloseable {
       return; // closed at shutdown: keep the last values
     }
     parseStat(buffer, length, into);
+  }
+
+  /** One counter of {@code cpu.stat}, read now (for the meters, at scrape time). */
+  public synchronized double value(int index) {
+    read(scrape);
+    return scrape[index];
   }
 
   /** Parses a {@code cpu.stat} (v1 or v2) held in {@code text[0..length)}; missing keys read as 0. */

@@ -15,7 +15,6 @@ import java.util.Optional;
  */
 public final class CpuMetrics implements MeterBinder {
   private final Optional<CgroupCpu> cgroup;
-  private final long[] stat = new long[3];
 
   public CpuMetrics(Optional<CgroupCpu> cgroup) {
     this.cgroup = cgroup;
@@ -29,18 +28,21 @@ public final class CpuMetrics implements MeterBinder {
           .description("CPU time the process used, user and system, all threads")
           .register(registry);
     }
+    // Micrometer holds a function counter's object weakly: these read the CgroupCpu itself, which the stall
+    // detector keeps for the life of the service (a short-lived binder object would be collected, freezing
+    // the counters at their last value).
     cgroup.ifPresent(cpu -> {
-      FunctionCounter.builder("process.cpu.throttled", this, m -> m.read(cpu, CgroupCpu.THROTTLED_NANOS) / 1e9)
+      FunctionCounter.builder("process.cpu.throttled", cpu, c -> c.value(CgroupCpu.THROTTLED_NANOS) / 1e9)
           .baseUnit("seconds")
           .description("Time the process's cgroup was throttled by its CPU quota (cpu.stat throttled_time or"
               + " throttled_usec; summed over CPUs, so it can grow faster than wall time)")
           .register(registry);
-      FunctionCounter.builder("process.cpu.throttled.periods", this, m -> m.read(cpu, CgroupCpu.THROTTLED_PERIODS))
+      FunctionCounter.builder("process.cpu.throttled.periods", cpu, c -> c.value(CgroupCpu.THROTTLED_PERIODS))
           .baseUnit("periods")
           .description("CFS periods in which the process's cgroup used up its CPU quota and was throttled"
               + " (cpu.stat nr_throttled)")
           .register(registry);
-      FunctionCounter.builder("process.cpu.periods", this, m -> m.read(cpu, CgroupCpu.PERIODS))
+      FunctionCounter.builder("process.cpu.periods", cpu, c -> c.value(CgroupCpu.PERIODS))
           .baseUnit("periods")
           .description("CFS periods in which the process's cgroup was runnable under a CPU quota (cpu.stat"
               + " nr_periods); throttled_periods / periods is the share of periods throttled")
@@ -50,10 +52,5 @@ public final class CpuMetrics implements MeterBinder {
           .description("CPU quota of the process's cgroup in CPUs (quota / period); NaN when unlimited")
           .register(registry);
     });
-  }
-
-  private synchronized double read(CgroupCpu cpu, int index) {
-    cpu.read(stat);
-    return stat[index];
   }
 }

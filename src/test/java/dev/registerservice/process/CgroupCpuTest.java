@@ -67,6 +67,25 @@ class CgroupCpuTest {
   }
 
   @Test
+  void metersReadTheFileAtScrapeTimeEvenAfterTheBinderIsCollected() throws Exception {
+    Path group = Files.createDirectories(dir.resolve("cg"));
+    Files.writeString(group.resolve("cpu.stat"), "nr_periods 10\nnr_throttled 4\nthrottled_usec 1500000\n");
+    Files.writeString(group.resolve("cpu.max"), "20000 100000\n");
+    Path cgroup = Files.writeString(dir.resolve("cgroup"), "0::/cg\n");
+    Path mountinfo = Files.writeString(dir.resolve("mountinfo"), "35 24 0:30 / " + dir + " rw - cgroup2 cgroup2 rw\n");
+    try (CgroupCpu reader = CgroupCpu.detect(cgroup, mountinfo).orElseThrow()) {
+      io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
+          new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+      new CpuMetrics(Optional.of(reader)).bindTo(registry);
+      System.gc(); // the binder object is garbage now; the meters must not depend on it
+      Files.writeString(group.resolve("cpu.stat"), "nr_periods 12\nnr_throttled 5\nthrottled_usec 2500000\n");
+      String scrape = registry.scrape();
+      assertThat(scrape).contains("process_cpu_periods_total 12.0", "process_cpu_throttled_periods_total 5.0",
+          "process_cpu_throttled_seconds_total 2.5", "process_cpu_quota_cores 0.2", "process_cpu_seconds_total ");
+    }
+  }
+
+  @Test
   void noCpuControllerIsEmpty() throws Exception {
     Path cgroup = Files.writeString(dir.resolve("cgroup"), "0::/user.slice\n");
     Path mountinfo = Files.writeString(dir.resolve("mountinfo"),
