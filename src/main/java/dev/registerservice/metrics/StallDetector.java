@@ -39,7 +39,8 @@ import org.apache.logging.log4j.Logger;
  *   <li>{@code unknown}: anything else (many short tasks queued, this thread alone descheduled).</li>
  * </ol>
  * The loop thread's part is one comparison per tick; everything else runs only for late ticks. One WARN per
- * loop every ten seconds at most; the rest are counted.
+ * loop every ten seconds at most for blocked stalls (with the stack), and separately for the other causes;
+ * the rest are counted.
  */
 public final class StallDetector implements LoopLagProbe.TickListener, AutoCloseable {
   private static final Logger log = LogManager.getLogger(StallDetector.class);
@@ -54,8 +55,12 @@ public final class StallDetector implements LoopLagProbe.TickListener, AutoClose
   private final AtomicReferenceArray<Stall> current;
   private final AtomicLongArray lateStart;
   private final AtomicLongArray lateEnd;
+  // Per loop, one limit for blocked stalls (their stacks) and another for the rest, so that a short GC or
+  // scheduling freeze never hides the stack of a blocking task.
   private final long[] lastWarn;
   private final int[] suppressed;
+  private final long[] lastOtherWarn;
+  private final int[] suppressedOther;
   private final long thresholdNanos;
   private final ToLongFunction<Thread> taskStart;
   private final GcPauses gc;
@@ -112,6 +117,8 @@ public final class StallDetector implements LoopLagProbe.TickListener, AutoClose
     this.lateEnd = new AtomicLongArray(loops.size());
     this.lastWarn = new long[loops.size()];
     this.suppressed = new int[loops.size()];
+    this.lastOtherWarn = new long[loops.size()];
+    this.suppressedOther = new int[loops.size()];
     for (EventLoop loop : loops) {
       indexByThread.put(loop.thread(), loop.index());
       for (StallCause cause : StallCause.values()) {
@@ -126,6 +133,7 @@ public final class StallDetector implements LoopLagProbe.TickListener, AutoClose
     }
     long now = System.nanoTime();
     Arrays.fill(lastWarn, now - WARN_EVERY_NANOS);
+    Arrays.fill(lastOtherWarn, now - WARN_EVERY_NANOS);
     long clockInterval = Math.max(TimeUnit.MILLISECONDS.toNanos(5), Math.min(thresholdNanos / 4,
         TimeUnit.MILLISECONDS.toNanos(50)));
     this.clock = new ProcessClock("eventloop-stall-clock", clockInterval, thresholdNanos / 4, this::settle);
@@ -268,6 +276,10 @@ public final class StallDetector implements LoopLagProbe.TickListener, AutoClose
 
   private void report(Freeze freeze, StallCause cause, long now) {
     int loop = freeze.loop();
+    if (cause != StallCause.BLOCKED) {
+      reportOther(freeze, cause, now);
+      return;
+    }
     if (now - lastWarn[loop] < WARN_EVERY_NANOS) {
       suppressed[loop]++;
       return;
@@ -278,20 +290,30 @@ public final class StallDetector implements LoopLagProbe.TickListener, AutoClose
     Stall stall = freeze.stall();
     long millis = TimeUnit.NANOSECONDS.toMillis(Math.max(freeze.end() - freeze.start(),
         stall == null ? 0 : stall.durationNanos));
-    if (cause == StallCause.BLOCKED && stall.stack == null) {
+    if (stall.stack == null) {
       log.warn("Event loop {} was blocked for {} ms (stall threshold {} ms; {} more stalls on it not logged since the"
               + " last warning); every connection on this loop waited. The task ended before its stack could be"
               + " sampled.", name, millis, threshold, suppressed[loop]);
-    } else if (cause == StallCause.BLOCKED) {
+    } else {
       log.warn("Event loop {} was blocked for {} ms (stall threshold {} ms; {} more stalls on it not logged since the"
               + " last warning); every connection on this loop waited. Stack of the blocking task:",
           name, millis, threshold, suppressed[loop], new BlockedHere(name, stall.stack));
-    } else {
-      log.warn("Event loop {} could not run tasks for {} ms (stall threshold {} ms; {} more stalls on it not logged"
-              + " since the last warning), cause {}: {}", name, millis, threshold, suppressed[loop], cause.label(),
-          explain(cause));
     }
     suppressed[loop] = 0;
+  }
+
+  private void reportOther(Freeze freeze, StallCause cause, long now) {
+    int loop = freeze.loop();
+    if (now - lastOtherWarn[loop] < WARN_EVERY_NANOS) {
+      suppressedOther[loop]++;
+      return;
+    }
+    lastOtherWarn[loop] = now;
+    log.warn("Event loop {} could not run tasks for {} ms (stall threshold {} ms; {} more such stalls on it not"
+            + " logged since the last warning), cause {}: {}", loops.get(loop).name(),
+        TimeUnit.NANOSECONDS.toMillis(freeze.end() - freeze.start()), TimeUnit.NANOSECONDS.toMillis(thresholdNanos),
+        suppressedOther[loop], cause.label(), explain(cause));
+    suppressedOther[loop] = 0;
   }
 
   private static String explain(StallCause cause) {
