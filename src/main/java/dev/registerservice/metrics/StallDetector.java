@@ -72,7 +72,7 @@ public final class StallDetector implements LoopLagProbe.TickListener, AutoClose
   private final long[] sampleGcMillis = new long[SAMPLES];
   private final long[] sampleThrottled = new long[SAMPLES];
   private final long[] stat = new long[3];
-  private int samples;
+  private long samples;
   private volatile long armedAtNanos = Long.MAX_VALUE;
 
   /** A stall seen by the blocked-thread checker and not yet ended. */
@@ -243,7 +243,7 @@ public final class StallDetector implements LoopLagProbe.TickListener, AutoClose
   }
 
   private void sample(long now) {
-    int slot = samples % SAMPLES;
+    int slot = (int) (samples % SAMPLES);
     sampleTimes[slot] = now;
     sampleGcMillis[slot] = gc.collectionMillis();
     if (cgroup.isPresent()) {
@@ -255,21 +255,21 @@ public final class StallDetector implements LoopLagProbe.TickListener, AutoClose
 
   /** The slot of the last sample taken at or before {@code time}, or of the oldest one kept. */
   private int sampleBefore(long time) {
-    int oldest = Math.max(0, samples - SAMPLES);
-    for (int n = samples - 1; n >= oldest; n--) {
-      if (sampleTimes[n % SAMPLES] <= time) {
-        return n % SAMPLES;
+    long oldest = Math.max(0, samples - SAMPLES);
+    for (long n = samples - 1; n >= oldest; n--) {
+      if (sampleTimes[(int) (n % SAMPLES)] <= time) {
+        return (int) (n % SAMPLES);
       }
     }
-    return oldest % SAMPLES;
+    return (int) (oldest % SAMPLES);
   }
 
   /** The slot of the first sample taken at or after {@code time} (there is one: freezes settle first). */
   private int sampleAfter(long time) {
-    int oldest = Math.max(0, samples - SAMPLES);
-    int found = (samples - 1) % SAMPLES;
-    for (int n = samples - 1; n >= oldest && sampleTimes[n % SAMPLES] >= time; n--) {
-      found = n % SAMPLES;
+    long oldest = Math.max(0, samples - SAMPLES);
+    int found = (int) ((samples - 1) % SAMPLES);
+    for (long n = samples - 1; n >= oldest && sampleTimes[(int) (n % SAMPLES)] >= time; n--) {
+      found = (int) (n % SAMPLES);
     }
     return found;
   }
