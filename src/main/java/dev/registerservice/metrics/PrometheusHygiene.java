@@ -22,7 +22,11 @@ public final class PrometheusHygiene implements MeterFilter {
    * other event-loop meters.
    */
   private static final Set<String> DENIED = Set.of(
-      "jvm.compilation.time", "process.cpu.time", "netty.eventexecutor.tasks.pending");
+      "jvm.compilation.time", "process.cpu.time", "netty.eventexecutor.tasks.pending",
+      // Vert.x's SQL client registers this untagged gauge once per client-metrics object, and the PostgreSQL
+      // pool makes more than one: the second is ignored with a WARN ("This Gauge has been already registered
+      // (vertx.sql.processing.pending)") and the gauge would show one of them only.
+      "vertx.sql.processing.pending");
   /**
    * Vert.x's net-client meters. The only net client here is the PostgreSQL pool's: Vert.x registers its
    * active-connections gauge once per client, so the second registration is ignored with a WARN ("This Gauge
