@@ -98,13 +98,20 @@ class StallsPrometheusIT {
       signal("CONT", service.pid());
       System.out.printf("SIGSTOP held for %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppedAt));
 
-      await("a paused stall on every loop").atMost(DEADLINE).pollInterval(Duration.ofMillis(500))
-          .ignoreExceptions().untilAsserted(() -> {
-            Map<String, Double> now = stallsByLoop(prometheus, port, "paused");
-            for (String loop : LOOPS) {
-              assertThat(now.get(loop) - before.get(loop)).as(loop).isGreaterThanOrEqualTo(1.0);
-            }
-          });
+      try {
+        await("a paused stall on every loop").atMost(DEADLINE).pollInterval(Duration.ofMillis(500))
+            .ignoreExceptions().untilAsserted(() -> {
+              Map<String, Double> now = stallsByLoop(prometheus, port, "paused");
+              for (String loop : LOOPS) {
+                assertThat(now.get(loop) - before.get(loop)).as(loop).isGreaterThanOrEqualTo(1.0);
+              }
+            });
+      } finally {
+        // What the service decided, and what Prometheus has, whichever way the wait ended.
+        service.output().stream().filter(line -> line.contains("StallDetector")).forEach(System.out::println);
+        System.out.println("all stalls in Prometheus: " + prometheus.query("eventloop_stalls_total{instance=\"127.0.0.1:"
+            + port + "\"} > 0") + ", up " + prometheus.query("up"));
+      }
       Map<String, Double> after = stallsByLoop(prometheus, port, "paused");
       System.out.printf("eventloop_stalls_total{cause=\"paused\"} through Prometheus: %s -> %s%n", before, after);
       for (String loop : LOOPS) {

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.ToLongFunction;
 import org.apache.logging.log4j.LogManager;
@@ -53,8 +52,8 @@ public final class StallDetector implements LoopLagProbe.TickListener, AutoClose
   private final Map<Thread, Integer> indexByThread = new HashMap<>();
   private final Counter[][] stalls;
   private final AtomicReferenceArray<Stall> current;
-  private final AtomicLongArray lateStart;
-  private final AtomicLongArray lateEnd;
+  /** Per loop, its recent late ticks (later than half the threshold): a later one must not hide an earlier one. */
+  private final Intervals[] late;
   // Per loop, one limit for blocked stalls (their stacks) and another for the rest, so that a short GC or
   // scheduling freeze never hides the stack of a blocking task.
   private final long[] lastWarn;
@@ -113,14 +112,14 @@ public final class StallDetector implements LoopLagProbe.TickListener, AutoClose
     this.thresholdNanos = TimeUnit.MILLISECONDS.toNanos(thresholdMillis);
     this.stalls = new Counter[loops.size()][StallCause.values().length];
     this.current = new AtomicReferenceArray<>(loops.size());
-    this.lateStart = new AtomicLongArray(loops.size());
-    this.lateEnd = new AtomicLongArray(loops.size());
+    this.late = new Intervals[loops.size()];
     this.lastWarn = new long[loops.size()];
     this.suppressed = new int[loops.size()];
     this.lastOtherWarn = new long[loops.size()];
     this.suppressedOther = new int[loops.size()];
     for (EventLoop loop : loops) {
       indexByThread.put(loop.thread(), loop.index());
+      late[loop.index()] = new Intervals(16);
       for (StallCause cause : StallCause.values()) {
         stalls[loop.index()][cause.ordinal()] = Counter.builder("eventloop.stalls")
             .description("Freezes of the event loop longer than the stall threshold (REGISTER_STALL_THRESHOLD_MS),"
@@ -181,8 +180,7 @@ public final class StallDetector implements LoopLagProbe.TickListener, AutoClose
       return;
     }
     if (lagNanos > thresholdNanos / 2) {
-      lateStart.set(loop, start);
-      lateEnd.set(loop, end);
+      late[loop].add(start, end);
     }
     if (stall != null) {
       if (!current.compareAndSet(loop, stall, null)) {
@@ -234,8 +232,8 @@ public final class StallDetector implements LoopLagProbe.TickListener, AutoClose
   }
 
   private boolean everyLoopLate(long start, long end) {
-    for (int i = 0; i < loops.size(); i++) {
-      if (Math.min(end, lateEnd.get(i)) <= Math.max(start, lateStart.get(i))) {
+    for (Intervals loop : late) {
+      if (loop.overlap(start, end) == 0) {
         return false;
       }
     }
