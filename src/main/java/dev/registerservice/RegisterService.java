@@ -23,10 +23,13 @@ import dev.registerservice.metrics.AbortLogSummary;
 import dev.registerservice.metrics.BuildInfo;
 import dev.registerservice.metrics.ConnectionMetrics;
 import dev.registerservice.metrics.EventLoop;
+import dev.registerservice.metrics.GcPauses;
 import dev.registerservice.metrics.LoopLagProbe;
 import dev.registerservice.metrics.PrometheusHygiene;
 import dev.registerservice.metrics.ResponseMetrics;
 import dev.registerservice.metrics.StallDetector;
+import dev.registerservice.process.CgroupCpu;
+import dev.registerservice.process.CpuMetrics;
 import dev.registerservice.registration.HashingPool;
 import dev.registerservice.registration.HashingPoolMetrics;
 import dev.registerservice.registration.PasswordHasher;
@@ -52,6 +55,7 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -170,6 +174,9 @@ public final class RegisterService {
     String version = RegisterService.class.getPackage().getImplementationVersion();
     BuildInfo.register(meters, version == null ? "dev" : version, Internals.vertxVersion(), transport);
     new FileDescriptorMetrics().bindTo(meters);
+    // Read only with metrics on: its meters and the stall attribution are its only readers.
+    Optional<CgroupCpu> cgroup = metricsOn ? CgroupCpu.detect() : Optional.empty();
+    new CpuMetrics(cgroup).bindTo(meters);
 
     RegisterPage page = RegisterPage.render(config.page().bodyBytes(), config.page().chunkSize());
     ResponseTracker inFlight = new ResponseTracker();
@@ -202,7 +209,7 @@ public final class RegisterService {
 
     List<EventLoop> loops = Internals.eventLoops(traffic);
     LoopWatch loopWatch = metricsOn ? LoopWatch.start(traffic, registry, loops, config.http().loops(),
-        config.eventLoops()) : null;
+        config.eventLoops(), cgroup) : null;
 
     AtomicBoolean shuttingDown = new AtomicBoolean();
     List<TrafficVerticle> verticles = new CopyOnWriteArrayList<>();
@@ -244,8 +251,10 @@ public final class RegisterService {
   /** The lag probe and the stall detector of the traffic loops, which run only with metrics on. */
   private record LoopWatch(LoopLagProbe lag, StallDetector stalls) {
     static LoopWatch start(Vertx traffic, PrometheusMeterRegistry registry, List<EventLoop> loops,
-        int expectedLoops, ServiceConfig.EventLoops config) {
-      StallDetector stalls = new StallDetector(registry, loops, config.stallThresholdMs(), Internals::taskStart);
+        int expectedLoops, ServiceConfig.EventLoops config, Optional<CgroupCpu> cgroup) {
+      // The stall detector also keeps the cgroup reader alive, which the CPU meters read weakly.
+      StallDetector stalls = new StallDetector(registry, loops, config.stallThresholdMs(), Internals::taskStart,
+          new GcPauses(), cgroup);
       Internals.onBlockedThread(traffic, stalls::onBlocked);
       LoopLagProbe lag = new LoopLagProbe(registry, loops, config.lagProbeIntervalMs(), stalls,
           Internals::pendingTasks);
@@ -302,6 +311,7 @@ public final class RegisterService {
   public Future<Void> close() {
     if (loopWatch != null) {
       loopWatch.lag().stop();
+      loopWatch.stalls().close();
     }
     hashing.close();
     // The pool runs on the traffic Vert.x: close it (and stop an embedded PostgreSQL) first.

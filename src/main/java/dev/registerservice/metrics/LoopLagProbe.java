@@ -40,15 +40,25 @@ public final class LoopLagProbe {
     int windowSize = (int) Math.max(1, WINDOW_NANOS / intervalNanos);
     this.probes = loops.stream().map(loop -> {
       Timer timer = Timer.builder("eventloop.lag")
-          .description("How late a task scheduled on the event loop ran (timer drift); _max is the worst recent lag")
+          .description("How late a task scheduled on the event loop ran (timer drift), recorded when it runs;"
+              + " _max is the worst lag of the last 2 minutes (a rotating window: a value stays 80 to 120 s)")
           .tag("loop", loop.name())
           .serviceLevelObjectives(BUCKETS)
+          .distributionStatisticExpiry(Duration.ofMinutes(2))
+          .distributionStatisticBufferLength(3)
           .register(registry);
       Gauge.builder("eventloop.pending.tasks", loop, pendingTasks)
           .description("Tasks queued on the event loop, waiting to run")
           .tag("loop", loop.name())
           .register(registry);
-      return new Probe(loop, timer, intervalNanos, windowSize, listener);
+      Probe probe = new Probe(loop, timer, intervalNanos, windowSize, listener);
+      Gauge.builder("eventloop.overdue", probe, Probe::overdueSeconds)
+          .description("How long the loop's next probe task is overdue right now: grows while the loop is frozen"
+              + " or blocked, where eventloop_lag_seconds only records once the loop runs again")
+          .baseUnit("seconds")
+          .tag("loop", loop.name())
+          .register(registry);
+      return probe;
     }).toList();
   }
 
@@ -76,7 +86,8 @@ public final class LoopLagProbe {
     private final TickListener listener;
     private final AtomicLongArray window;
     private int next;
-    private long due;
+    /** When the next tick should run; volatile for the overdue gauge, read at scrape time. */
+    private volatile long due;
 
     Probe(EventLoop loop, Timer timer, long intervalNanos, int windowSize, TickListener listener) {
       this.loop = loop;
@@ -102,6 +113,11 @@ public final class LoopLagProbe {
       next = (next + 1) % window.length();
       listener.onTick(loop.index(), lag);
       arm();
+    }
+
+    double overdueSeconds() {
+      long scheduled = due;
+      return scheduled == 0 || stopped ? 0 : Math.max(0, System.nanoTime() - scheduled) / 1e9;
     }
 
     long recentP99Nanos() {

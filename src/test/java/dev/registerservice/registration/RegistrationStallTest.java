@@ -58,8 +58,11 @@ class RegistrationStallTest {
         statuses.add(response.get(120, TimeUnit.SECONDS).statusCode());
       }
       Scrape after = service.scrape();
-      assertThat(after.sum("eventloop_stalls_total") - before.sum("eventloop_stalls_total"))
-          .as("stalls while 200 hashes ran").isLessThan(20);
+      // Tasks holding a loop; freezes from CPU contention (the hashing threads busy on both cores) now count
+      // too, as paused or unknown, and say nothing about where the hashing runs.
+      String blocked = "cause=\"blocked\"";
+      assertThat(after.sum("eventloop_stalls_total", blocked) - before.sum("eventloop_stalls_total", blocked))
+          .as("blocked stalls while 200 hashes ran").isLessThan(20);
       assertThat(log.events()).as("no stall stack names the hasher")
           .noneMatch(event -> event.getThrown() != null
               && Arrays.stream(event.getThrown().getStackTrace())

@@ -46,12 +46,22 @@ public final class ServiceProcess implements AutoCloseable {
 
   /** Starts the jar on free ports with {@code env} added, without waiting for it. */
   public static ServiceProcess launch(Map<String, String> env) throws IOException {
+    return launch(env, List.of());
+  }
+
+  /**
+   * As {@link #launch(Map)}, with {@code wrapper} in front of the java command: a command that ends by
+   * exec-ing its arguments (so the pid stays the JVM's), e.g. one that first enters a cgroup.
+   */
+  public static ServiceProcess launch(Map<String, String> env, List<String> wrapper) throws IOException {
     if (!Files.isRegularFile(JAR)) {
       throw new AssertionError(JAR + " is missing: run the tests with 'mvn verify' (it packages first)");
     }
     int port = freePort();
     int managementPort = freePort();
-    ProcessBuilder builder = new ProcessBuilder("java", "-XX:+DisplayVMOutputToStderr", "-jar", JAR.toString());
+    List<String> command = new ArrayList<>(wrapper);
+    command.addAll(List.of("java", "-XX:+DisplayVMOutputToStderr", "-jar", JAR.toString()));
+    ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("REGISTER_HTTP_HOST", "127.0.0.1");
     builder.environment().put("REGISTER_MANAGEMENT_HOST", "127.0.0.1");
     builder.environment().put("REGISTER_HTTP_PORT", String.valueOf(port));
@@ -66,7 +76,12 @@ public final class ServiceProcess implements AutoCloseable {
 
   /** Starts the jar and waits until it logs that it is ready. */
   public static ServiceProcess start(Map<String, String> env) throws IOException {
-    ServiceProcess service = launch(env);
+    return start(env, List.of());
+  }
+
+  /** Starts the jar behind {@code wrapper} (see {@link #launch(Map, List)}) and waits until it is ready. */
+  public static ServiceProcess start(Map<String, String> env, List<String> wrapper) throws IOException {
+    ServiceProcess service = launch(env, wrapper);
     Awaitility.await().atMost(Duration.ofSeconds(30))
         .until(() -> service.output().stream().anyMatch(line -> line.contains("Ready in")) || !service.process.isAlive());
     if (!service.process.isAlive()) {

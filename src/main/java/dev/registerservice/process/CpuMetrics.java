@@ -1,0 +1,56 @@
+package dev.registerservice.process;
+
+import com.sun.management.OperatingSystemMXBean;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.lang.management.ManagementFactory;
+import java.util.Optional;
+
+/**
+ * CPU time in Prometheus's convention ({@code process_cpu_seconds_total}: Micrometer only has the sampled
+ * {@code process_cpu_usage} gauge and a counter in nanoseconds that promtool rejects), and the cgroup's CPU
+ * throttling, so that a dashboard shows throttling from the service's own scrape, without cAdvisor.
+ */
+public final class CpuMetrics implements MeterBinder {
+  private final Optional<CgroupCpu> cgroup;
+
+  public CpuMetrics(Optional<CgroupCpu> cgroup) {
+    this.cgroup = cgroup;
+  }
+
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
+      FunctionCounter.builder("process.cpu", os, bean -> bean.getProcessCpuTime() / 1e9)
+          .baseUnit("seconds")
+          .description("CPU time the process used, user and system, all threads")
+          .register(registry);
+    }
+    // Micrometer holds a function counter's object weakly: these read the CgroupCpu itself, which the stall
+    // detector keeps for the life of the service (a short-lived binder object would be collected, freezing
+    // the counters at their last value).
+    cgroup.ifPresent(cpu -> {
+      FunctionCounter.builder("process.cpu.throttled", cpu, c -> c.value(CgroupCpu.THROTTLED_NANOS) / 1e9)
+          .baseUnit("seconds")
+          .description("Time the process's cgroup was throttled by its CPU quota (cpu.stat throttled_time or"
+              + " throttled_usec; summed over CPUs, so it can grow faster than wall time)")
+          .register(registry);
+      FunctionCounter.builder("process.cpu.throttled.periods", cpu, c -> c.value(CgroupCpu.THROTTLED_PERIODS))
+          .baseUnit("periods")
+          .description("CFS periods in which the process's cgroup used up its CPU quota and was throttled"
+              + " (cpu.stat nr_throttled)")
+          .register(registry);
+      FunctionCounter.builder("process.cpu.periods", cpu, c -> c.value(CgroupCpu.PERIODS))
+          .baseUnit("periods")
+          .description("CFS periods in which the process's cgroup was runnable under a CPU quota (cpu.stat"
+              + " nr_periods); throttled_periods / periods is the share of periods throttled")
+          .register(registry);
+      Gauge.builder("process.cpu.quota", cpu, CgroupCpu::quotaCpus)
+          .baseUnit("cores")
+          .description("CPU quota of the process's cgroup in CPUs (quota / period); NaN when unlimited")
+          .register(registry);
+    });
+  }
+}
