@@ -15,6 +15,7 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Errors;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
@@ -208,6 +209,10 @@ public final class ConnectionWatch extends ChannelDuplexHandler {
         mark(CloseReason.PROTOCOL_ERROR);
         metrics.rejected(rejectReason(request.decoderResult().cause()));
       }
+    } else if (msg instanceof HttpContent && ((HttpContent) msg).decoderResult().isFailure()) {
+      // Issue 14: a malformed chunked body is a protocol error too: counted once, lingering close.
+      mark(CloseReason.PROTOCOL_ERROR);
+      metrics.rejected(rejectReason(((HttpContent) msg).decoderResult().cause()));
     }
     ctx.fireChannelRead(msg);
   }

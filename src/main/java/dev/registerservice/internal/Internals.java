@@ -103,6 +103,9 @@ public final class Internals {
     pipeline.replace(DECODER, DECODER, new StrictRequestDecoder(options));
     pipeline.addBefore(DECODER, FIRST_BYTE, watch.firstByteHandler());
     pipeline.addBefore("handler", WATCH, watch);
+    // Issue 14: a Date header on every response, and a 400 for a chunked body found malformed after its head.
+    pipeline.addBefore("handler", "registerResponseDate", ResponseDate.INSTANCE);
+    pipeline.addBefore("handler", "registerMalformedBody", new MalformedBodyAnswer());
   }
 
   /**
