@@ -208,6 +208,10 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
   protected String splitSecondWordInitialLine(byte[] line, int start, int length) {
     targetStart = start;
     targetEnd = start + length;
+    if (length == 0) {
+      // "GET" alone: the request line lacks words.
+      throw new Rejected(RejectReason.BAD_REQUEST);
+    }
     if (!Rfc9112.isRequestTarget(line, start, targetEnd, line, methodStart, methodEnd)) {
       throw new Rejected(RejectReason.BAD_REQUEST_TARGET);
     }
