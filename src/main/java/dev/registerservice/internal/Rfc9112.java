@@ -29,6 +29,12 @@ final class Rfc9112 {
     for (char c : ":@/?".toCharArray()) {
       mark(c, PATH_QUERY);
     }
+    // Not in RFC 3986, but sent unescaped by browsers (the WHATWG URL standard leaves them as they are in a
+    // query, some in a path too): refusing them would refuse real links. Quote, <, >, space, controls,
+    // non-ASCII, "#" and broken percent-escapes stay refused; browsers never send those raw.
+    for (char c : "|^[]{}`\\".toCharArray()) {
+      mark(c, PATH_QUERY);
+    }
     for (char c : "+-.".toCharArray()) {
       mark(c, SCHEME);
     }
@@ -75,7 +81,8 @@ final class Rfc9112 {
    * A request-target (RFC 9112 section 3.2): origin-form ({@code /path?query}), absolute-form
    * ({@code scheme://authority/path?query}, without userinfo, RFC 9110 section 4.2.4), asterisk-form for
    * {@code OPTIONS} only, authority-form for {@code CONNECT} only. Percent-escapes must be complete;
-   * no fragment, no space, no control or non-ASCII byte.
+   * no fragment, no space, quote, angle bracket, control or non-ASCII byte. (The few characters browsers
+   * send unescaped, {@code | ^ [ ] { } ` \}, are let through.)
    */
   static boolean isRequestTarget(byte[] b, int start, int end, byte[] method, int methodStart, int methodEnd) {
     if (start >= end) {
