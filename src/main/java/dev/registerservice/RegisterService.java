@@ -4,14 +4,17 @@ import dev.registerservice.config.ConfigLoader;
 import dev.registerservice.config.RegistrationConfig;
 import dev.registerservice.config.ServiceConfig;
 import dev.registerservice.config.Transport;
+import dev.registerservice.http.AccessLog;
 import dev.registerservice.http.RegisterPage;
 import dev.registerservice.http.RegisterPageHandler;
+import dev.registerservice.http.ResponseTracker;
 import dev.registerservice.http.RegistrationHandler;
 import dev.registerservice.http.RouteTable;
 import dev.registerservice.http.TrafficVerticle;
 import dev.registerservice.internal.Internals;
 import dev.registerservice.internal.OpenConnections;
 import dev.registerservice.lifecycle.GracefulShutdown;
+import dev.registerservice.lifecycle.StartupException;
 import dev.registerservice.management.ManagementServer;
 import dev.registerservice.management.Readiness;
 import dev.registerservice.metrics.AbortLogSummary;
@@ -27,7 +30,9 @@ import dev.registerservice.registration.PasswordHasher;
 import dev.registerservice.registration.Registrar;
 import dev.registerservice.registration.RegistrationMetrics;
 import dev.registerservice.storage.Database;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -67,13 +72,13 @@ public final class RegisterService {
   private final PrometheusMeterRegistry registry;
   private final List<HttpServer> servers;
   private final ManagementServer managementServer;
-  private final LoopLagProbe lagProbe;
+  private final LoopWatch loopWatch;
   private final GracefulShutdown shutdown;
   private final HashingPool hashing;
   private final Database database;
 
   private RegisterService(ServiceConfig config, Vertx traffic, Vertx management, PrometheusMeterRegistry registry,
-      List<HttpServer> servers, ManagementServer managementServer, LoopLagProbe lagProbe, GracefulShutdown shutdown,
+      List<HttpServer> servers, ManagementServer managementServer, LoopWatch loopWatch, GracefulShutdown shutdown,
       HashingPool hashing, Database database) {
     this.hashing = hashing;
     this.database = database;
@@ -83,7 +88,7 @@ public final class RegisterService {
     this.registry = registry;
     this.servers = servers;
     this.managementServer = managementServer;
-    this.lagProbe = lagProbe;
+    this.loopWatch = loopWatch;
     this.shutdown = shutdown;
   }
 
@@ -118,12 +123,12 @@ public final class RegisterService {
   }
 
   private static Vertx trafficVertx(ServiceConfig config, PrometheusMeterRegistry registry) {
-    int threshold = config.stallThresholdMs();
+    int threshold = config.eventLoops().stallThresholdMs();
     VertxOptions options = new VertxOptions()
-        .setEventLoopPoolSize(config.eventLoops())
-        .setPreferNativeTransport(config.transport() == Transport.EPOLL);
+        .setEventLoopPoolSize(config.http().loops())
+        .setPreferNativeTransport(config.http().transport() == Transport.EPOLL);
     VertxBuilder builder = Vertx.builder();
-    if (config.metricsEnabled()) {
+    if (config.management().metricsEnabled()) {
       // The checker looks often enough to see a block soon after it passes the threshold.
       options.setBlockedThreadCheckInterval(Math.max(5, Math.min(threshold / 4, 50)))
           .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
@@ -138,7 +143,7 @@ public final class RegisterService {
       builder.withMetrics(new MicrometerMetricsFactory(registry));
     }
     Vertx vertx = builder.with(options).build();
-    if (config.transport() == Transport.EPOLL && !vertx.isNativeTransportEnabled()) {
+    if (config.http().transport() == Transport.EPOLL && !vertx.isNativeTransportEnabled()) {
       Throwable cause = vertx.unavailableNativeTransportCause();
       vertx.close();
       throw new StartupException("native epoll transport unavailable: " + cause
@@ -154,80 +159,89 @@ public final class RegisterService {
       log.warn("RUNNING ON THE NIO TRANSPORT (REGISTER_TRANSPORT=nio): native epoll is off; abort causes are read"
           + " from exception messages, not errno");
     }
+    boolean metricsOn = config.management().metricsEnabled();
+    // With metrics off, every binder is bound to a registry that exports nothing (an empty composite, whose
+    // meters do nothing): the code that records is the same either way, and /metrics shows no series.
+    MeterRegistry meters = metricsOn ? registry : new CompositeMeterRegistry();
     String version = RegisterService.class.getPackage().getImplementationVersion();
-    BuildInfo.register(registry, version == null ? "dev" : version, Internals.vertxVersion(), transport);
-    new FileDescriptorMetrics().bindTo(registry);
+    BuildInfo.register(meters, version == null ? "dev" : version, Internals.vertxVersion(), transport);
+    new FileDescriptorMetrics().bindTo(meters);
 
-    RegisterPage page = RegisterPage.render(config.bodyBytes(), config.chunkSize());
-    List<String> routePaths = List.of(RegisterPageHandler.ROUTE);
-    ResponseMetrics responses = new ResponseMetrics(registry, routePaths);
-    ConnectionMetrics connections = new ConnectionMetrics(registry);
+    RegisterPage page = RegisterPage.render(config.page().bodyBytes(), config.page().chunkSize());
+    ResponseTracker inFlight = new ResponseTracker();
+    ResponseMetrics responses = new ResponseMetrics(List.of(RegisterPageHandler.ROUTE), inFlight::inFlight);
+    responses.bindTo(meters);
+    OpenConnections openConnections = new OpenConnections();
+    ConnectionMetrics connections = new ConnectionMetrics(openConnections::count);
+    connections.bindTo(meters);
+    AccessLog accessLog = new AccessLog(config.http().accessLog());
     RegisterPageHandler registerPage =
-        new RegisterPageHandler(page, responses, config.metricsEnabled(), config.accessLog(),
-            config.writeQueueBytes());
+        new RegisterPageHandler(page, inFlight, responses, accessLog, config.http().writeQueueBytes());
     RegistrationConfig registration = config.registration();
     HashingPool hashing = new HashingPool(new PasswordHasher(registration.argon2MemoryKib(),
         registration.argon2Iterations(), registration.argon2Parallelism()), registration.hashThreads(),
-        registration.hashQueue(), registry);
-    Database database = Database.create(traffic, config.database(), registry);
+        registration.hashQueue(), meters);
+    Database database = Database.create(traffic, config.database(), meters);
     RegistrationHandler registrations = new RegistrationHandler(new Registrar(hashing, database),
-        new RegistrationMetrics(registry), responses, registration.maxBodyBytes(), config.accessLog());
-    RouteTable.Builder table = RouteTable.builder()
+        new RegistrationMetrics(meters), inFlight, registration.maxBodyBytes(), accessLog);
+    RouteTable routes = RouteTable.builder()
         .get(RegisterPageHandler.ROUTE, registerPage::handle)
         .head(RegisterPageHandler.ROUTE, registerPage::handle)
         .route(HttpMethod.POST, RegisterPageHandler.ROUTE, registrations::register)
         .get(RegistrationHandler.REGISTERED_ROUTE, registrations::registered)
-        .head(RegistrationHandler.REGISTERED_ROUTE, registrations::registered);
-    RouteTable routes = config.metricsEnabled() ? table.build(registry) : table.build();
+        .head(RegistrationHandler.REGISTERED_ROUTE, registrations::registered)
+        .build(meters);
 
     List<EventLoop> loops = Internals.eventLoops(traffic);
-    LoopLagProbe lagProbe = null;
-    StallDetector stalls = null;
-    if (config.metricsEnabled()) {
-      stalls = new StallDetector(registry, loops, config.stallThresholdMs(), Internals::taskStart);
-      Internals.onBlockedThread(traffic, stalls::onBlocked);
-      lagProbe = new LoopLagProbe(registry, loops, config.lagProbeIntervalMs(), stalls, Internals::pendingTasks);
-      verifyOneProbePerLoop(loops, config.eventLoops());
-      lagProbe.start();
-    }
+    LoopWatch loopWatch = metricsOn ? LoopWatch.start(traffic, registry, loops, config.http().loops(),
+        config.eventLoops()) : null;
 
     AtomicBoolean shuttingDown = new AtomicBoolean();
-    OpenConnections openConnections = new OpenConnections();
     List<TrafficVerticle> verticles = new CopyOnWriteArrayList<>();
     await(traffic.deployVerticle(() -> {
-      TrafficVerticle verticle = new TrafficVerticle(config, routes, connections, openConnections,
-          shuttingDown::get);
+      TrafficVerticle verticle = new TrafficVerticle(config.http(), config.limits(), routes, connections,
+          openConnections, shuttingDown::get);
       verticles.add(verticle);
       return verticle;
-    }, new DeploymentOptions().setInstances(config.eventLoops())));
+    }, new DeploymentOptions().setInstances(config.http().loops())));
     List<HttpServer> servers = verticles.stream().map(TrafficVerticle::server).toList();
 
     Readiness readiness = new Readiness();
-    StallDetector stallSource = stalls;
-    LoopLagProbe lagSource = lagProbe;
-    ManagementServer managementServer = await(ManagementServer.start(management, config.managementHost(),
-        config.managementPort(), registry, readiness, config.readyMaxLagMs(),
-        () -> stallSource != null && stallSource.anyLoopStalled(),
-        () -> lagSource == null ? 0 : lagSource.worstRecentP99Millis()));
+    ManagementServer managementServer = await(ManagementServer.start(management, config.management().host(),
+        config.management().port(), registry, readiness, config.eventLoops().readyMaxLagMs(),
+        () -> loopWatch != null && loopWatch.stalls().anyLoopStalled(),
+        () -> loopWatch == null ? 0 : loopWatch.lag().worstRecentP99Millis()));
     readiness.listening();
     // Only now, so that a start-up failure above leaves no PostgreSQL behind; readiness never waits for it.
     database.start();
-    if (stalls != null) {
+    if (loopWatch != null) {
       // Deploying on the loops loads classes for a few hundred ms; that is start-up, not a stall.
-      stalls.arm();
+      loopWatch.stalls().arm();
     }
-    if (config.metricsEnabled()) {
-      management.setPeriodic(TimeUnit.SECONDS.toMillis(ABORT_SUMMARY_SECONDS),
-          new AbortLogSummary(responses, ABORT_SUMMARY_SECONDS)::runOnTimer);
-    }
-    GracefulShutdown shutdown = new GracefulShutdown(management, readiness, shuttingDown, servers, responses,
-        openConnections, config.shutdownDrainDelaySeconds(), config.shutdownTimeoutSeconds());
+    management.setPeriodic(TimeUnit.SECONDS.toMillis(ABORT_SUMMARY_SECONDS),
+        new AbortLogSummary(responses, ABORT_SUMMARY_SECONDS)::runOnTimer);
+    GracefulShutdown shutdown = new GracefulShutdown(management, readiness, shuttingDown, servers, inFlight,
+        openConnections, config.shutdown().drainDelaySeconds(), config.shutdown().timeoutSeconds());
     log.info("Listening: traffic on {}:{} ({} event loops, transport {}), management on {}:{}; config from {};"
             + " page {} bytes in {}-byte chunks",
-        config.httpHost(), servers.get(0).actualPort(), loops.size(), transport, config.managementHost(),
-        managementServer.port(), config.source(), page.length(), config.chunkSize());
-    return new RegisterService(config, traffic, management, registry, servers, managementServer, lagProbe, shutdown,
-        hashing, database);
+        config.http().host(), servers.get(0).actualPort(), loops.size(), transport, config.management().host(),
+        managementServer.port(), config.source(), page.length(), config.page().chunkSize());
+    return new RegisterService(config, traffic, management, registry, servers, managementServer, loopWatch,
+        shutdown, hashing, database);
+  }
+
+  /** The lag probe and the stall detector of the traffic loops, which run only with metrics on. */
+  private record LoopWatch(LoopLagProbe lag, StallDetector stalls) {
+    static LoopWatch start(Vertx traffic, PrometheusMeterRegistry registry, List<EventLoop> loops,
+        int expectedLoops, ServiceConfig.EventLoops config) {
+      StallDetector stalls = new StallDetector(registry, loops, config.stallThresholdMs(), Internals::taskStart);
+      Internals.onBlockedThread(traffic, stalls::onBlocked);
+      LoopLagProbe lag = new LoopLagProbe(registry, loops, config.lagProbeIntervalMs(), stalls,
+          Internals::pendingTasks);
+      verifyOneProbePerLoop(loops, expectedLoops);
+      lag.start();
+      return new LoopWatch(lag, stalls);
+    }
   }
 
   /** One probe per event loop, each on its own thread: otherwise some loop's stalls would go unseen. */
@@ -275,8 +289,8 @@ public final class RegisterService {
 
   /** Closes everything at once (tests; or after the drain). */
   public Future<Void> close() {
-    if (lagProbe != null) {
-      lagProbe.stop();
+    if (loopWatch != null) {
+      loopWatch.lag().stop();
     }
     hashing.close();
     // The pool runs on the traffic Vert.x: close it (and stop an embedded PostgreSQL) first.

@@ -35,8 +35,13 @@ public final class ConfigLoader {
 
   /** Reads the config file named by {@code REGISTER_CONFIG_FILE} (or the default path, if it exists). */
   public static Future<ServiceConfig> load(Vertx vertx, Map<String, String> env) {
+    return load(vertx, env, Setting.DEFAULT_CONFIG_FILE);
+  }
+
+  /** As {@link #load(Vertx, Map)}, with the path read when {@code REGISTER_CONFIG_FILE} is not set. */
+  static Future<ServiceConfig> load(Vertx vertx, Map<String, String> env, String defaultFile) {
     String explicit = env.get(Setting.CONFIG_FILE_ENV);
-    String path = explicit != null ? explicit : Setting.DEFAULT_CONFIG_FILE;
+    String path = explicit != null ? explicit : defaultFile;
     if (!Files.isRegularFile(Path.of(path))) {
       if (explicit != null) {
         return Future.failedFuture(new ConfigException(
@@ -65,30 +70,52 @@ public final class ConfigLoader {
 
   private ServiceConfig build() {
     warnAboutUnknownVariables();
-    return new ServiceConfig(
+    return new ServiceConfig(http(), management(), page(), eventLoops(), limits(), shutdown(), registration(),
+        database(), fileName);
+  }
+
+  private ServiceConfig.Http http() {
+    return new ServiceConfig.Http(
         host(Setting.HTTP_HOST),
         port(Setting.HTTP_PORT),
         intIn(Setting.EVENT_LOOPS, 1, 256),
-        intIn(Setting.WRITE_QUEUE_BYTES, 1024, 64 << 20),
-        intIn(Setting.IDLE_TIMEOUT_SECONDS, 0, 86_400),
-        intIn(Setting.WRITE_TIMEOUT_SECONDS, 0, 86_400),
-        intIn(Setting.HEADER_TIMEOUT_SECONDS, 0, 3_600),
-        intIn(Setting.MAX_CONNECTIONS, 1, 1_000_000),
         transport(),
+        intIn(Setting.WRITE_QUEUE_BYTES, 1024, 64 << 20),
+        bool(Setting.ACCESS_LOG));
+  }
+
+  private ServiceConfig.Management management() {
+    return new ServiceConfig.Management(
         host(Setting.MANAGEMENT_HOST),
         port(Setting.MANAGEMENT_PORT),
+        bool(Setting.METRICS_ENABLED));
+  }
+
+  private ServiceConfig.Page page() {
+    return new ServiceConfig.Page(
         intIn(Setting.CHUNK_SIZE, 1, 1 << 20),
-        intIn(Setting.BODY_BYTES, 1, MAX_BODY_BYTES),
-        bool(Setting.METRICS_ENABLED),
+        intIn(Setting.BODY_BYTES, 1, MAX_BODY_BYTES));
+  }
+
+  private ServiceConfig.EventLoops eventLoops() {
+    return new ServiceConfig.EventLoops(
         intIn(Setting.LAG_PROBE_INTERVAL_MS, 1, 10_000),
         intIn(Setting.STALL_THRESHOLD_MS, 10, 60_000),
-        intIn(Setting.READY_MAX_LAG_MS, 0, 60_000),
+        intIn(Setting.READY_MAX_LAG_MS, 0, 60_000));
+  }
+
+  private ServiceConfig.Limits limits() {
+    return new ServiceConfig.Limits(
+        intIn(Setting.MAX_CONNECTIONS, 1, 1_000_000),
+        intIn(Setting.HEADER_TIMEOUT_SECONDS, 0, 3_600),
+        intIn(Setting.IDLE_TIMEOUT_SECONDS, 0, 86_400),
+        intIn(Setting.WRITE_TIMEOUT_SECONDS, 0, 86_400));
+  }
+
+  private ServiceConfig.Shutdown shutdown() {
+    return new ServiceConfig.Shutdown(
         intIn(Setting.SHUTDOWN_DRAIN_DELAY_SECONDS, 0, 3_600),
-        intIn(Setting.SHUTDOWN_TIMEOUT_SECONDS, 0, 3_600),
-        bool(Setting.ACCESS_LOG),
-        registration(),
-        database(),
-        fileName);
+        intIn(Setting.SHUTDOWN_TIMEOUT_SECONDS, 0, 3_600));
   }
 
   private RegistrationConfig registration() {

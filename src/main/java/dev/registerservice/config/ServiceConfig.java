@@ -1,32 +1,55 @@
 package dev.registerservice.config;
 
 /**
- * The whole configuration, validated once at start. Nothing reads configuration after this is built.
+ * The whole configuration, validated once at start and grouped by concern. Nothing reads configuration after
+ * this is built.
  *
  * @param source where the file layer came from ("built-in defaults" when no file was read)
  */
 public record ServiceConfig(
-    String httpHost,
-    int httpPort,
-    int eventLoops,
-    int writeQueueBytes,
-    int idleTimeoutSeconds,
-    int writeTimeoutSeconds,
-    int headerTimeoutSeconds,
-    int maxConnections,
-    Transport transport,
-    String managementHost,
-    int managementPort,
-    int chunkSize,
-    int bodyBytes,
-    boolean metricsEnabled,
-    int lagProbeIntervalMs,
-    int stallThresholdMs,
-    int readyMaxLagMs,
-    int shutdownDrainDelaySeconds,
-    int shutdownTimeoutSeconds,
-    boolean accessLog,
+    Http http,
+    Management management,
+    Page page,
+    EventLoops eventLoops,
+    Limits limits,
+    Shutdown shutdown,
     RegistrationConfig registration,
     DatabaseConfig database,
     String source) {
+
+  /**
+   * The traffic port.
+   *
+   * @param loops traffic event loops (one verticle each)
+   * @param writeQueueBytes bytes one response may have queued for writing before it pauses
+   * @param accessLog one log line per traffic response
+   */
+  public record Http(String host, int port, int loops, Transport transport, int writeQueueBytes,
+      boolean accessLog) {
+  }
+
+  /**
+   * The management port ({@code /metrics}, {@code /health/*}).
+   *
+   * @param metricsEnabled false: no meter is exported, the lag probe and the stall detector do not run
+   */
+  public record Management(String host, int port, boolean metricsEnabled) {
+  }
+
+  /** The streamed page: its size and the size of each chunk. */
+  public record Page(int chunkSize, int bodyBytes) {
+  }
+
+  /** The event-loop lag probe, the stall threshold, and readiness's lag limit (0: off). */
+  public record EventLoops(int lagProbeIntervalMs, int stallThresholdMs, int readyMaxLagMs) {
+  }
+
+  /** Per-connection limits against clients that hold resources; a timeout of 0 is off. */
+  public record Limits(int maxConnections, int headerTimeoutSeconds, int idleTimeoutSeconds,
+      int writeTimeoutSeconds) {
+  }
+
+  /** SIGTERM: how long readiness is down before the port closes, then how long responses get to finish. */
+  public record Shutdown(int drainDelaySeconds, int timeoutSeconds) {
+  }
 }

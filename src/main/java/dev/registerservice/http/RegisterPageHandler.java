@@ -1,10 +1,8 @@
 package dev.registerservice.http;
 
-import dev.registerservice.internal.ConnectionWatch;
-import dev.registerservice.internal.Internals;
+import dev.registerservice.internal.ConnectionHandlers;
 import dev.registerservice.metrics.AbortCause;
 import dev.registerservice.metrics.AbortPhase;
-import dev.registerservice.metrics.CloseReason;
 import dev.registerservice.metrics.ResponseMetrics;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -16,8 +14,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 
 /**
  * {@code GET} and {@code HEAD /user/register}: streams the pre-rendered page chunk by chunk, honouring
@@ -25,28 +21,26 @@ import org.apache.logging.log4j.Logger;
  */
 public final class RegisterPageHandler {
   public static final String ROUTE = "/user/register";
-  private static final Logger accessLog = LogManager.getLogger("access");
   private static final CharSequence TEXT_HTML = HttpHeaders.createOptimized("text/html; charset=utf-8");
 
   private final RegisterPage page;
   private final CharSequence contentLength;
+  private final ResponseTracker inFlight;
   private final ResponseMetrics metrics;
-  private final boolean instrumented;
-  private final boolean logAccess;
+  private final AccessLog accessLog;
   private final int writeQueueBytes;
 
   /**
-   * @param metrics response meters; with {@code instrumented} false (metrics disabled) only responses in
-   *     flight are tracked, which graceful shutdown needs
+   * @param inFlight responses in progress, which graceful shutdown waits for
    * @param writeQueueBytes how many bytes one response may have queued for writing before it pauses
    */
-  public RegisterPageHandler(RegisterPage page, ResponseMetrics metrics, boolean instrumented, boolean logAccess,
+  public RegisterPageHandler(RegisterPage page, ResponseTracker inFlight, ResponseMetrics metrics, AccessLog accessLog,
       int writeQueueBytes) {
     this.page = page;
     this.contentLength = HttpHeaders.createOptimized(String.valueOf(page.length()));
+    this.inFlight = inFlight;
     this.metrics = metrics;
-    this.instrumented = instrumented;
-    this.logAccess = logAccess;
+    this.accessLog = accessLog;
     this.writeQueueBytes = writeQueueBytes;
   }
 
@@ -94,8 +88,8 @@ public final class RegisterPageHandler {
     Stream(HttpServerRequest request, HttpServerResponse response) {
       this.request = request;
       this.response = response;
-      this.startNanos = logAccess ? System.nanoTime() : 0;
-      metrics.started();
+      this.startNanos = accessLog.start();
+      inFlight.started();
     }
 
     void pump() {
@@ -111,9 +105,7 @@ public final class RegisterPageHandler {
         Future<Void> write = written == last ? response.end(chunk) : response.write(chunk);
         written++;
         queuedBytes += size;
-        if (instrumented) {
-          metrics.queued(size);
-        }
+        metrics.queued(size);
         write.onComplete(this);
       }
     }
@@ -132,9 +124,7 @@ public final class RegisterPageHandler {
       completed++;
       sentBytes += size;
       queuedBytes -= size;
-      if (instrumented) {
-        metrics.queued(-size);
-      }
+      metrics.queued(-size);
       if (completed < chunks.length) {
         if (paused && queuedBytes <= writeQueueBytes / 2) {
           pump();
@@ -142,10 +132,8 @@ public final class RegisterPageHandler {
         return;
       }
       done = true;
-      metrics.finished();
-      if (logAccess) {
-        logAccess(200);
-      }
+      inFlight.ended();
+      accessLog.log(request, 200, sentBytes, startNanos);
     }
 
     private void failed(Throwable failure) {
@@ -153,52 +141,14 @@ public final class RegisterPageHandler {
         return;
       }
       done = true;
-      metrics.finished();
-      AbortCause cause = classify(failure);
-      if (instrumented && cause != null) {
+      inFlight.ended();
+      AbortCause cause = ConnectionHandlers.responseFailed(request.connection(), failure);
+      if (cause != null) {
         metrics.aborted(ROUTE, cause, completed == 0 ? AbortPhase.BEFORE_HEADERS : AbortPhase.MID_BODY, sentBytes);
       }
-      if (instrumented) {
-        metrics.queued(-queuedBytes);
-      }
+      metrics.queued(-queuedBytes);
       queuedBytes = 0;
-      if (logAccess) {
-        // nginx's convention: 499, the client closed the connection before the response was complete.
-        logAccess(499);
-      }
-    }
-
-    /**
-     * The errno says how the client went away; the connection's watch says whether we closed it ourselves
-     * (a timeout counts as the client's, a shutdown is not a client abort at all: null).
-     */
-    private AbortCause classify(Throwable failure) {
-      AbortCause cause = AbortCause.of(failure);
-      ConnectionWatch watch = Internals.watchOf(request.connection());
-      if (watch == null) {
-        return cause;
-      }
-      CloseReason reason = watch.closeReason();
-      if (reason == null) {
-        watch.clientWentAway(cause);
-        return cause;
-      }
-      switch (reason) {
-        case WRITE_TIMEOUT:
-        case IDLE_TIMEOUT:
-          return AbortCause.TIMEOUT;
-        case SHUTDOWN:
-          return null;
-        case CLIENT_RESET:
-          return cause == AbortCause.EOF ? AbortCause.ECONNRESET : cause;
-        default:
-          return cause;
-      }
-    }
-
-    private void logAccess(int status) {
-      accessLog.info("{} \"{} {} {}\" {} {} {}ms", request.remoteAddress(), request.method(), request.uri(),
-          request.version(), status, sentBytes, (System.nanoTime() - startNanos) / 1_000_000);
+      accessLog.log(request, AccessLog.CLIENT_CLOSED, sentBytes, startNanos);
     }
   }
 }

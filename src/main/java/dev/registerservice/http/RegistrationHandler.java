@@ -1,7 +1,6 @@
 package dev.registerservice.http;
 
-import dev.registerservice.internal.Internals;
-import dev.registerservice.metrics.ResponseMetrics;
+import dev.registerservice.internal.ConnectionHandlers;
 import dev.registerservice.registration.HashingPool;
 import dev.registerservice.registration.Outcome;
 import dev.registerservice.registration.Registrar;
@@ -22,8 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 
 /**
  * {@code POST /user/register}: reads the body up to the configured limit on the event loop, validates it,
@@ -33,7 +30,6 @@ import org.apache.logging.log4j.Logger;
  */
 public final class RegistrationHandler {
   public static final String REGISTERED_ROUTE = "/user/registered";
-  private static final Logger accessLog = LogManager.getLogger("access");
   private static final String FORM = "application/x-www-form-urlencoded";
   private static final String JSON = "application/json";
   private static final CharSequence TEXT_HTML = HttpHeaders.createOptimized("text/html; charset=utf-8");
@@ -53,17 +49,18 @@ public final class RegistrationHandler {
 
   private final Registrar registrar;
   private final RegistrationMetrics metrics;
-  private final ResponseMetrics responses;
+  private final ResponseTracker responses;
   private final int maxBodyBytes;
-  private final boolean logAccess;
+  private final AccessLog accessLog;
 
-  public RegistrationHandler(Registrar registrar, RegistrationMetrics metrics, ResponseMetrics responses,
-      int maxBodyBytes, boolean logAccess) {
+  /** @param responses responses in progress, which graceful shutdown waits for */
+  public RegistrationHandler(Registrar registrar, RegistrationMetrics metrics, ResponseTracker responses,
+      int maxBodyBytes, AccessLog accessLog) {
     this.registrar = registrar;
     this.metrics = metrics;
     this.responses = responses;
     this.maxBodyBytes = maxBodyBytes;
-    this.logAccess = logAccess;
+    this.accessLog = accessLog;
   }
 
   /** {@code GET}/{@code HEAD /user/registered}: where a successful form post is redirected. */
@@ -86,7 +83,7 @@ public final class RegistrationHandler {
   /** One POST, on its connection's event loop from start to answer. */
   private final class Exchange {
     private final HttpServerRequest request;
-    private final long startNanos = System.nanoTime();
+    private final long startNanos = accessLog.start();
     private Buffer body;
     private boolean json;
     private boolean answered;
@@ -134,7 +131,7 @@ public final class RegistrationHandler {
     private void gone() {
       if (!answered) {
         answered = true;
-        responses.finished();
+        responses.ended();
       }
     }
 
@@ -237,15 +234,12 @@ public final class RegistrationHandler {
         response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
       }
       response.end(content).onComplete(sent -> {
-        responses.finished();
+        responses.ended();
         if (close) {
-          Internals.closeLingering(request.connection());
+          ConnectionHandlers.closeLingering(request.connection());
         }
-        if (logAccess) {
-          accessLog.info("{} \"{} {} {}\" {} {} {}ms", request.remoteAddress(), request.method(), request.uri(),
-              request.version(), sent.succeeded() ? response.getStatusCode() : 499, response.bytesWritten(),
-              (System.nanoTime() - startNanos) / 1_000_000);
-        }
+        accessLog.log(request, sent.succeeded() ? response.getStatusCode() : AccessLog.CLIENT_CLOSED,
+            response.bytesWritten(), startNanos);
       });
     }
   }

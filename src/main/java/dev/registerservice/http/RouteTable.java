@@ -23,8 +23,8 @@ import java.util.stream.Collectors;
  * {@code Allow} listing every method the table serves for {@code OPTIONS *}.
  *
  * <p>A plain map rather than vertx-web's Router: the traffic port has a handful of fixed paths, and this
- * keeps the per-request cost at one hash lookup with no routing context. When built with a registry, every
- * response its handler ends is recorded in {@link RequestMetrics} by method, route and status.
+ * keeps the per-request cost at one hash lookup with no routing context. Every response its handler ends is
+ * recorded in {@link RequestMetrics} by method, route and status.
  */
 public final class RouteTable implements Handler<HttpServerRequest> {
   /** The methods of RFC 9110 and RFC 5789; anything else is not recognised. */
@@ -54,8 +54,7 @@ public final class RouteTable implements Handler<HttpServerRequest> {
     this.routes = Map.copyOf(routes);
     this.serverAllow = HttpHeaders.createOptimized(table.values().stream().flatMap(h -> h.keySet().stream())
         .distinct().map(HttpMethod::name).collect(Collectors.joining(", ")));
-    this.requests = registry == null ? null
-        : new RequestMetrics(registry, paths, RECOGNISED.stream().map(HttpMethod::name).toList());
+    this.requests = new RequestMetrics(registry, paths, RECOGNISED.stream().map(HttpMethod::name).toList());
   }
 
   public static Builder builder() {
@@ -67,10 +66,8 @@ public final class RouteTable implements Handler<HttpServerRequest> {
     HttpMethod method = request.method();
     Integer methodIndex = METHOD_INDEX.get(method);
     Route route = routes.get(request.path());
-    if (requests != null) {
-      measure(request.response(), route == null ? routes.size() : route.index(),
-          methodIndex == null ? RECOGNISED.size() : methodIndex);
-    }
+    measure(request.response(), route == null ? routes.size() : route.index(),
+        methodIndex == null ? RECOGNISED.size() : methodIndex);
     if (methodIndex == null) {
       reply(request, 501, NOT_IMPLEMENTED);
       return;
@@ -130,10 +127,6 @@ public final class RouteTable implements Handler<HttpServerRequest> {
     public Builder route(HttpMethod method, String path, Handler<HttpServerRequest> handler) {
       table.computeIfAbsent(path, p -> new LinkedHashMap<>()).put(method, handler);
       return this;
-    }
-
-    public RouteTable build() {
-      return new RouteTable(table, null);
     }
 
     /** The table, recording every response its handler ends in {@code registry} ({@link RequestMetrics}). */

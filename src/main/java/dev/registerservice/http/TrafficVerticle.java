@@ -1,15 +1,13 @@
 package dev.registerservice.http;
 
-import dev.registerservice.StartupException;
+import dev.registerservice.lifecycle.StartupException;
 import dev.registerservice.config.ServiceConfig;
-import dev.registerservice.internal.ConnectionWatch;
-import dev.registerservice.internal.Internals;
+import dev.registerservice.internal.ConnectionHandlers;
 import dev.registerservice.internal.OpenConnections;
 import dev.registerservice.metrics.ConnectionMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -24,17 +22,19 @@ import org.apache.logging.log4j.Logger;
 public final class TrafficVerticle extends VerticleBase {
   private static final Logger log = LogManager.getLogger(TrafficVerticle.class);
 
-  private final ServiceConfig config;
+  private final ServiceConfig.Http config;
+  private final ServiceConfig.Limits limits;
   private final Handler<HttpServerRequest> routes;
   private final ConnectionMetrics connections;
   private final OpenConnections openConnections;
   private final BooleanSupplier shuttingDown;
   private HttpServer server;
-  private HttpServerOptions options;
+  private ConnectionHandlers handlers;
 
-  public TrafficVerticle(ServiceConfig config, Handler<HttpServerRequest> routes, ConnectionMetrics connections,
-      OpenConnections openConnections, BooleanSupplier shuttingDown) {
+  public TrafficVerticle(ServiceConfig.Http config, ServiceConfig.Limits limits, Handler<HttpServerRequest> routes,
+      ConnectionMetrics connections, OpenConnections openConnections, BooleanSupplier shuttingDown) {
     this.config = config;
+    this.limits = limits;
     this.routes = routes;
     this.connections = connections;
     this.openConnections = openConnections;
@@ -44,9 +44,9 @@ public final class TrafficVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     HttpServerOptions options = new HttpServerOptions()
-        .setHost(config.httpHost())
+        .setHost(config.host())
         // Port 0 would give every instance its own random port; a negative port shares one random port.
-        .setPort(config.httpPort() == 0 ? -1 : config.httpPort())
+        .setPort(config.port() == 0 ? -1 : config.port())
         // With h2c detection on, Vert.x announces a connection only after its first bytes; we need accept.
         .setHttp2ClearTextEnabled(false)
         .setTcpNoDelay(true)
@@ -57,22 +57,16 @@ public final class TrafficVerticle extends VerticleBase {
         // which every response write passes through, out of the pipeline.
         .setPerFrameWebSocketCompressionSupported(false)
         .setPerMessageWebSocketCompressionSupported(false);
-    this.options = options;
+    // The idle and write timeouts live in these handlers, not in Vert.x's idle handler (a listener per write).
+    handlers = new ConnectionHandlers(limits, connections, openConnections, shuttingDown, options,
+        config.writeQueueBytes());
     server = vertx.createHttpServer(options)
-        .connectionHandler(this::connected)
+        .connectionHandler(handlers::install)
         .exceptionHandler(this::connectionFailed)
         .invalidRequestHandler(InvalidRequests::answer)
         .requestHandler(routes);
     return server.listen().recover(err -> Future.failedFuture(new StartupException(
-        "cannot listen on traffic port " + config.httpHost() + ":" + config.httpPort() + ": " + err.getMessage())));
-  }
-
-  private void connected(HttpConnection connection) {
-    // The idle and write timeouts live in the watch, not in Vert.x's idle handler (a listener per write).
-    ConnectionWatch watch = new ConnectionWatch(connections, openConnections, shuttingDown,
-        config.maxConnections(), config.headerTimeoutSeconds(), config.idleTimeoutSeconds(),
-        config.writeTimeoutSeconds());
-    Internals.watch(connection, watch, options, config.writeQueueBytes());
+        "cannot listen on traffic port " + config.host() + ":" + config.port() + ": " + err.getMessage())));
   }
 
   /** Read errors of connections (a reset keep-alive connection at the end of a wrk run): traffic, not errors. */

@@ -3,6 +3,8 @@ package dev.registerservice.internal;
 import dev.registerservice.metrics.EventLoop;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
@@ -14,7 +16,6 @@ import io.vertx.core.spi.VertxThreadFactory;
 import io.vertx.core.transport.Transport;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.impl.VertxConnection;
@@ -26,10 +27,10 @@ import java.util.function.BiConsumer;
 
 /** Uses of Vert.x internal API, each for a reason the public API cannot serve. */
 public final class Internals {
-  private static final String WATCH = "registerConnectionWatch";
-  private static final String FIRST_BYTE = "registerFirstByte";
   /** The name Vert.x gives its HTTP/1.x request decoder in the pipeline. */
-  private static final String DECODER = "httpDecoder";
+  static final String DECODER = "httpDecoder";
+  /** The name of Vert.x's own connection handler, last in the pipeline. */
+  static final String HANDLER = "handler";
 
   private Internals() {
   }
@@ -89,45 +90,27 @@ public final class Internals {
   }
 
   /**
-   * Puts a {@link ConnectionWatch} on a new HTTP/1.x connection: its first-byte handler before the HTTP
-   * decoder, the watch itself right before Vert.x's own handler (after the idle-state handler, so it sees
-   * idle events first, and where Vert.x's closes pass through it). Swaps Vert.x's request decoder for the
-   * {@link StrictRequestDecoder}, and sets the connection's write-queue size once rather than per response.
-   * Vert.x calls the connection handler before the first byte is read, so nothing is decoded yet.
+   * The Netty pipeline of a traffic connection, after setting its write-queue size once (rather than per
+   * response). Vert.x 5 has no public access to a connection's pipeline; the per-connection handlers
+   * ({@link ConnectionHandlers}) and the strict decoder need it.
    */
-  public static void watch(HttpConnection connection, ConnectionWatch watch, HttpServerOptions options,
-      int writeQueueBytes) {
+  static ChannelPipeline pipelineOf(HttpConnection connection, int writeQueueBytes) {
     VertxConnection conn = (VertxConnection) connection;
     conn.doSetWriteQueueMaxSize(writeQueueBytes);
-    ChannelPipeline pipeline = conn.channelHandlerContext().pipeline();
-    pipeline.replace(DECODER, DECODER, new StrictRequestDecoder(options));
-    pipeline.addBefore(DECODER, FIRST_BYTE, watch.firstByteHandler());
-    pipeline.addBefore("handler", WATCH, watch);
-    // Issue 14: a Date header on every response, and a 400 for a chunked body found malformed after its head.
-    pipeline.addBefore("handler", "registerResponseDate", ResponseDate.INSTANCE);
-    pipeline.addBefore("handler", "registerMalformedBody", new MalformedBodyAnswer());
+    return conn.channelHandlerContext().pipeline();
+  }
+
+  /** The pipeline of a Vert.x connection, or null for a connection that is not one of ours. */
+  static ChannelPipeline pipelineOf(HttpConnection connection) {
+    return connection instanceof VertxConnection conn ? conn.channelHandlerContext().pipeline() : null;
   }
 
   /**
-   * Closes a connection whose response is complete while its request body is still arriving (413, 415):
-   * FIN after the response, then the rest of the input is read and discarded for a bounded time, as for a
-   * protocol error. Vert.x alone would either keep reading an unbounded body or close with unread input,
-   * which makes the kernel send RST and can destroy the response before the client reads it.
+   * Netty's queue of writes not yet taken by the kernel, through {@code Channel.Unsafe}: the write timeout
+   * watches whether its head moves. No public API says how far a queued write has got.
    */
-  public static void closeLingering(HttpConnection connection) {
-    ConnectionWatch watch = watchOf(connection);
-    if (watch != null) {
-      watch.lingerOnClose();
-    }
-    connection.close();
-  }
-
-  /** The watch installed on a connection, or null (metrics off, or not a traffic connection). */
-  public static ConnectionWatch watchOf(HttpConnection connection) {
-    if (!(connection instanceof VertxConnection)) {
-      return null;
-    }
-    return (ConnectionWatch) ((VertxConnection) connection).channelHandlerContext().pipeline().get(WATCH);
+  static ChannelOutboundBuffer outboundBuffer(Channel channel) {
+    return channel.unsafe().outboundBuffer();
   }
 
   /**

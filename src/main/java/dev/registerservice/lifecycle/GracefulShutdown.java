@@ -2,7 +2,7 @@ package dev.registerservice.lifecycle;
 
 import dev.registerservice.management.Readiness;
 import dev.registerservice.internal.OpenConnections;
-import dev.registerservice.metrics.ResponseMetrics;
+import dev.registerservice.http.ResponseTracker;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -21,19 +21,18 @@ import org.apache.logging.log4j.Logger;
  */
 public final class GracefulShutdown {
   private static final Logger log = LogManager.getLogger(GracefulShutdown.class);
-  private static final long POLL_MILLIS = 50;
 
   private final Vertx timers;
   private final Readiness readiness;
   private final AtomicBoolean shuttingDown;
   private final List<HttpServer> servers;
-  private final ResponseMetrics responses;
+  private final ResponseTracker responses;
   private final OpenConnections openConnections;
   private final int drainDelaySeconds;
   private final int timeoutSeconds;
 
   public GracefulShutdown(Vertx timers, Readiness readiness, AtomicBoolean shuttingDown, List<HttpServer> servers,
-      ResponseMetrics responses, OpenConnections openConnections, int drainDelaySeconds, int timeoutSeconds) {
+      ResponseTracker responses, OpenConnections openConnections, int drainDelaySeconds, int timeoutSeconds) {
     this.timers = timers;
     this.readiness = readiness;
     this.shuttingDown = shuttingDown;
@@ -68,22 +67,22 @@ public final class GracefulShutdown {
 
   /**
    * Stops accepting (Vert.x closes idle connections and the others after their current response) and
-   * completes when no response is in flight any more, or at the timeout, whichever comes first.
+   * completes when no response is in flight any more, when Vert.x's shutdown of every server has finished, or
+   * at the timeout, whichever comes first. Vert.x's shutdown alone would wait the whole timeout for a client
+   * that never reads.
    */
   private Future<Void> stopAccepting() {
     shuttingDown.set(true);
     log.info("Traffic port closed to new connections; waiting up to {} s for {} responses in flight",
         timeoutSeconds, responses.inFlight());
-    servers.forEach(server -> server.shutdown(timeoutSeconds, TimeUnit.SECONDS));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+    List<Future<Void>> shutdowns = servers.stream()
+        .map(server -> server.shutdown(timeoutSeconds, TimeUnit.SECONDS))
+        .toList();
     Promise<Void> finished = Promise.promise();
-    timers.setPeriodic(POLL_MILLIS, id -> {
-      if (responses.inFlight() == 0 || System.nanoTime() >= deadline) {
-        timers.cancelTimer(id);
-        finished.tryComplete();
-      }
-    });
-    return finished.future();
+    long deadline = timers.setTimer(Math.max(1, TimeUnit.SECONDS.toMillis(timeoutSeconds)),
+        id -> finished.tryComplete());
+    Future.join(shutdowns).onComplete(done -> finished.tryComplete());
+    responses.drained().onComplete(done -> finished.tryComplete());
+    return finished.future().onComplete(done -> timers.cancelTimer(deadline));
   }
-
 }

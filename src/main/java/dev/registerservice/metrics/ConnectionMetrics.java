@@ -3,22 +3,30 @@ package dev.registerservice.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * Traffic-port connections: open now, accepted, closed by reason, and requests refused at the protocol level.
- * Management connections are not counted.
+ * Management connections are not counted. Every series is registered when bound, with all its tag values.
+ * Bind before recording.
  */
-public final class ConnectionMetrics {
-  private final AtomicLong open = new AtomicLong();
-  private final Counter accepted;
+public final class ConnectionMetrics implements MeterBinder {
+  private final LongSupplier openNow;
+  private Counter accepted;
   private final Map<CloseReason, Counter> closed = new EnumMap<>(CloseReason.class);
   private final Map<RejectReason, Counter> rejected = new EnumMap<>(RejectReason.class);
 
-  public ConnectionMetrics(MeterRegistry registry) {
-    Gauge.builder("http.server.connections.open", open, AtomicLong::get)
+  /** @param openNow the traffic connections open now, owned by the http layer */
+  public ConnectionMetrics(LongSupplier openNow) {
+    this.openNow = openNow;
+  }
+
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    Gauge.builder("http.server.connections.open", openNow::getAsLong)
         .description("Traffic connections open now")
         .register(registry);
     accepted = Counter.builder("http.server.connections.accepted")
@@ -38,18 +46,15 @@ public final class ConnectionMetrics {
     }
   }
 
-  public void rejected(RejectReason reason) {
-    rejected.get(reason).increment();
-  }
-
-  /** Counts an accepted connection and returns how many are open now, itself included. */
-  public long opened() {
+  public void accepted() {
     accepted.increment();
-    return open.incrementAndGet();
   }
 
   public void closed(CloseReason reason) {
-    open.decrementAndGet();
     closed.get(reason).increment();
+  }
+
+  public void rejected(RejectReason reason) {
+    rejected.get(reason).increment();
   }
 }

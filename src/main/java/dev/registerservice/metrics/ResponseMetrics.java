@@ -4,25 +4,33 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.EnumMap;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 
 /**
- * Per-response meters: aborted responses by cause, phase and route, bytes that had gone out when the
- * client went away, bytes queued for writing, and responses in flight. Every series is registered here,
- * at start, with all its tag values, so the scrape never changes shape.
+ * Per-response meters: aborted responses by cause, phase and route, bytes that had gone out when the client
+ * went away, bytes queued for writing, and responses in flight. Every series is registered when bound, with
+ * all its tag values, so the scrape never changes shape. Bind before recording.
  */
-public final class ResponseMetrics {
+public final class ResponseMetrics implements MeterBinder {
+  private final List<String> routes;
+  private final LongSupplier inFlight;
   private final Map<String, Counter[][]> abortsByRoute = new HashMap<>();
-  private final Map<AbortCause, Counter> abortsByCause = new EnumMap<>(AbortCause.class);
-  private final DistributionSummary abortSentBytes;
   private final LongAdder queuedBytes = new LongAdder();
-  private final LongAdder inFlight = new LongAdder();
+  private DistributionSummary abortSentBytes;
 
-  public ResponseMetrics(MeterRegistry registry, List<String> routes) {
+  /** @param inFlight responses started and not yet ended, owned by the http layer */
+  public ResponseMetrics(List<String> routes, LongSupplier inFlight) {
+    this.routes = List.copyOf(routes);
+    this.inFlight = inFlight;
+  }
+
+  @Override
+  public void bindTo(MeterRegistry registry) {
     for (String route : routes) {
       Counter[][] byCause = new Counter[AbortCause.values().length][AbortPhase.values().length];
       for (AbortCause cause : AbortCause.values()) {
@@ -45,17 +53,9 @@ public final class ResponseMetrics {
         .description("Bytes handed to write() whose writes have not completed yet, summed over responses")
         .baseUnit("bytes")
         .register(registry);
-    Gauge.builder("http.server.responses.in.flight", inFlight, LongAdder::sum)
+    Gauge.builder("http.server.responses.in.flight", inFlight::getAsLong)
         .description("Responses started and not yet completed or aborted")
         .register(registry);
-  }
-
-  public void started() {
-    inFlight.increment();
-  }
-
-  public void finished() {
-    inFlight.decrement();
   }
 
   public void queued(long bytes) {
@@ -65,10 +65,6 @@ public final class ResponseMetrics {
   public void aborted(String route, AbortCause cause, AbortPhase phase, long sentBytes) {
     abortsByRoute.get(route)[cause.ordinal()][phase.ordinal()].increment();
     abortSentBytes.record(sentBytes);
-  }
-
-  public long inFlight() {
-    return inFlight.sum();
   }
 
   /** Total aborts for one cause over all routes and phases; read by the periodic log summary. */

@@ -45,19 +45,22 @@ class ConfigLoaderTest {
     ServiceConfig config = load(Map.of(
         "REGISTER_CONFIG_FILE", file.toString(),
         "REGISTER_HTTP_PORT", "8282"));
-    assertThat(config.httpPort()).as("env beats file").isEqualTo(8282);
-    assertThat(config.writeQueueBytes()).as("file beats default").isEqualTo(32768);
-    assertThat(config.chunkSize()).isEqualTo(1024);
-    assertThat(config.managementPort()).as("default").isEqualTo(9090);
-    assertThat(config.transport()).isEqualTo(Transport.EPOLL);
+    assertThat(config.http().port()).as("env beats file").isEqualTo(8282);
+    assertThat(config.http().writeQueueBytes()).as("file beats default").isEqualTo(32768);
+    assertThat(config.page().chunkSize()).isEqualTo(1024);
+    assertThat(config.management().port()).as("default").isEqualTo(9090);
+    assertThat(config.http().transport()).isEqualTo(Transport.EPOLL);
     assertThat(config.source()).isEqualTo(file.toString());
   }
 
   @Test
-  void withoutAFileTheBuiltInDefaultsApply() throws Exception {
-    ServiceConfig config = load(Map.of("REGISTER_CONFIG_FILE_UNUSED", "x"));
-    assertThat(config.httpPort()).isEqualTo(8080);
-    assertThat(config.eventLoops()).isEqualTo(Runtime.getRuntime().availableProcessors());
+  void withoutAFileTheBuiltInDefaultsApply(@TempDir Path dir) throws Exception {
+    // The default path points where no file is (conf/register.yaml exists in the working directory).
+    ServiceConfig config = ConfigLoader.load(vertx, Map.of(), dir.resolve("absent.yaml").toString())
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(config.source()).isEqualTo("built-in defaults");
+    assertThat(config.http().port()).isEqualTo(8080);
+    assertThat(config.http().loops()).isEqualTo(Runtime.getRuntime().availableProcessors());
   }
 
   @Test
@@ -147,6 +150,6 @@ class ConfigLoaderTest {
   void unknownRegisterVariablesAreIgnored() {
     ServiceConfig config = ConfigLoader.fromValues(
         Map.of("REGISTER_SERVICE_PORT", "tcp://10.0.0.1:80", "REGISTER_HTTP_PORT", "8081"), new JsonObject());
-    assertThat(config.httpPort()).isEqualTo(8081);
+    assertThat(config.http().port()).isEqualTo(8081);
   }
 }

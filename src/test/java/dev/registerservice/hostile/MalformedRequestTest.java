@@ -139,6 +139,6 @@ class MalformedRequestTest {
         assertThat(socket.getInputStream().read()).as("then a clean FIN").isEqualTo(-1);
       }
     }
-    await().atMost(Duration.ofSeconds(5)).until(() -> service.scrape().value("http_server_connections_open") == 0);
+    await().atMost(Duration.ofSeconds(30)).until(() -> service.scrape().value("http_server_connections_open") == 0);
   }
 }

@@ -167,7 +167,7 @@ class RegisterPageWireTest {
       RawHttp.send(socket, RawHttp.get("/user/register"));
       // The server writes until its queue is full, then waits: the gauge settles at or under the bound.
       AtomicLong lastQueued = new AtomicLong(-1);
-      await().atMost(Duration.ofSeconds(10)).until(() -> {
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
         double queued = big.scrape().value("http_server_response_queued_bytes");
         boolean settled = queued > 0 && queued == lastQueued.get();
         lastQueued.set((long) queued);
@@ -182,7 +182,7 @@ class RegisterPageWireTest {
       assertThat(response.body().length).isEqualTo(bodyBytes);
       assertThat(response.body()).isEqualTo(expected);
       assertThat(response.chunkSizes()).allMatch(size -> size <= 4096);
-      await().atMost(Duration.ofSeconds(5))
+      await().atMost(Duration.ofSeconds(30))
           .until(() -> big.scrape().value("http_server_response_queued_bytes") == 0.0);
     }
   }

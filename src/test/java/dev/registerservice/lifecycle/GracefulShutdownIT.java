@@ -74,13 +74,13 @@ class GracefulShutdownIT {
           }
         }));
       }
-      await().atMost(Duration.ofSeconds(10))
+      await().atMost(Duration.ofSeconds(30))
           .until(() -> Scrape.of(service.managementPort()).value("http_server_responses_in_flight") == 4.0);
 
       long signalledAt = System.nanoTime();
       service.terminate();
-      await().atMost(Duration.ofSeconds(1)).until(() -> readyStatus(service.managementPort()) == 503);
-      await().atMost(Duration.ofSeconds(drainDelay + 2)).pollInterval(Duration.ofMillis(100))
+      await().atMost(Duration.ofSeconds(30)).until(() -> readyStatus(service.managementPort()) == 503);
+      await().atMost(Duration.ofSeconds(drainDelay + 10)).pollInterval(Duration.ofMillis(100))
           .until(() -> refused(service.port()));
       assertThat(System.nanoTime() - signalledAt).isGreaterThanOrEqualTo(TimeUnit.SECONDS.toNanos(drainDelay));
 
@@ -100,7 +100,7 @@ class GracefulShutdownIT {
         "REGISTER_SHUTDOWN_TIMEOUT_SECONDS", "1"));
         Socket neverReads = RawHttp.connect(service.port())) {
       RawHttp.send(neverReads, RawHttp.get("/user/register"));
-      await().atMost(Duration.ofSeconds(10))
+      await().atMost(Duration.ofSeconds(30))
           .until(() -> Scrape.of(service.managementPort()).value("http_server_responses_in_flight") == 1.0);
       service.terminate();
       assertThat(service.waitFor(Duration.ofSeconds(10))).as(String.join("\n", service.output())).isEqualTo(1);

@@ -40,7 +40,7 @@ class RegistrationStallTest {
         "REGISTER_ARGON2_MEMORY_KIB", "65536",
         "REGISTER_ARGON2_ITERATIONS", "1",
         "REGISTER_HASH_QUEUE", "200"))) {
-      Awaitility.await().atMost(Duration.ofSeconds(20))
+      Awaitility.await().atMost(Duration.ofSeconds(30))
           .until(() -> service.scrape().value("registration_database_ready") == 1.0);
       for (int i = 0; i < 10; i++) {
         assertThat(postJson(service.port(), valid(uniqueName("warm"))).statusCode()).isEqualTo(201);

@@ -58,7 +58,7 @@ class RegistrationTest {
         // Room for every one of 100 concurrent registrations: the race below is decided by the index.
         "REGISTER_HASH_QUEUE", "200",
         "REGISTER_MAX_REQUEST_BODY_BYTES", "16384"));
-    Awaitility.await().atMost(Duration.ofSeconds(20))
+    Awaitility.await().atMost(Duration.ofSeconds(30))
         .until(() -> service.scrape().value("registration_database_ready") == 1.0);
   }
 
@@ -285,10 +285,10 @@ class RegistrationTest {
     try (Socket socket = RawHttp.connect(service.port())) {
       RawHttp.send(socket, "POST /user/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
           + "Content-Length: 100\r\n\r\n{\"username\":");
-      Awaitility.await().atMost(Duration.ofSeconds(5))
+      Awaitility.await().atMost(Duration.ofSeconds(30))
           .until(() -> service.scrape().value("http_server_responses_in_flight") == 1.0);
     }
-    Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+    Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       Scrape scrape = service.scrape();
       assertThat(scrape.value("http_server_responses_in_flight")).isZero();
       assertThat(scrape.value("http_server_connections_open")).isLessThanOrEqualTo(openBefore);

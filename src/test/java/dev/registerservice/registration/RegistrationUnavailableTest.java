@@ -71,7 +71,7 @@ class RegistrationUnavailableTest {
     EmbeddedDatabase db = EmbeddedDatabase.start(dir);
     try (RunningService service = RunningService.start(Map.of("REGISTER_DB_URL", TestDatabase.url(db.port()),
         "REGISTER_ARGON2_MEMORY_KIB", "64", "REGISTER_ARGON2_ITERATIONS", "1"))) {
-      Awaitility.await().atMost(Duration.ofSeconds(20))
+      Awaitility.await().atMost(Duration.ofSeconds(30))
           .until(() -> service.scrape().value("registration_database_ready") == 1.0);
       assertThat(postJson(service.port(), valid(uniqueName("up"))).statusCode()).isEqualTo(201);
       db.close();
@@ -93,7 +93,7 @@ class RegistrationUnavailableTest {
         "REGISTER_HASH_QUEUE", "1",
         "REGISTER_ARGON2_MEMORY_KIB", "8192",
         "REGISTER_ARGON2_ITERATIONS", "2"))) {
-      Awaitility.await().atMost(Duration.ofSeconds(20))
+      Awaitility.await().atMost(Duration.ofSeconds(30))
           .until(() -> service.scrape().value("registration_database_ready") == 1.0);
       List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
       for (int i = 0; i < 20; i++) {

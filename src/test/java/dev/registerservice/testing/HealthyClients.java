@@ -19,8 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Healthy keep-alive clients running beside an attack or an abort storm, each requesting the page over and over
  * on its own connection. Closing stops them and checks that every one was served, every body intact, and every
- * request within a bound (2 s for the 16 KiB page; more for bodies of tens of MiB, whose transfer alone takes a
- * good part of a second).
+ * request within a bound that separates "stalled" from "slow" on a busy two-core machine: a client starved by
+ * the attack never finishes, while a slow one finishes within seconds (10 s for the 16 KiB page; 30 s for
+ * bodies of tens of MiB, whose transfer alone takes a good part of a second when the machine is quiet).
  */
 public final class HealthyClients implements AutoCloseable {
   private final AtomicBoolean running = new AtomicBoolean(true);

@@ -19,9 +19,17 @@ public final class RawHttp {
 
   public static Socket connect(int port) throws IOException {
     Socket socket = new Socket();
-    socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+    socket.connect(new InetSocketAddress("127.0.0.1", port), 20_000);
     socket.setSoTimeout(20_000);
     return socket;
+  }
+
+  public static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // Closing a test's socket: nothing to do about a failure.
+    }
   }
 
   public static void send(Socket socket, String request) throws IOException {

@@ -21,7 +21,7 @@ public final class Registrations {
   private static final String RUN = Long.toString(System.nanoTime() % 1_000_000, 36);
   public static final HttpClient CLIENT = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5))
+      .connectTimeout(Duration.ofSeconds(20))
       .followRedirects(HttpClient.Redirect.NEVER)
       .build();
 
@@ -53,7 +53,8 @@ public final class Registrations {
 
   public static HttpRequest post(int port, String contentType, String body) {
     return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/user/register"))
-        .timeout(Duration.ofSeconds(30))
+        // Slow is not stalled: 200 concurrent hashes take tens of seconds on a busy two-core machine.
+        .timeout(Duration.ofSeconds(120))
         .header("Content-Type", contentType)
         .POST(HttpRequest.BodyPublishers.ofString(body))
         .build();

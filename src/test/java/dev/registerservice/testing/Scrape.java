@@ -13,7 +13,7 @@ import java.util.TreeMap;
 public final class Scrape {
   private static final HttpClient CLIENT = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5))
+      .connectTimeout(Duration.ofSeconds(20))
       .build();
 
   private final String text;
@@ -34,7 +34,7 @@ public final class Scrape {
     try {
       HttpResponse<String> response = CLIENT.send(
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/metrics"))
-              .timeout(Duration.ofSeconds(5)).build(),
+              .timeout(Duration.ofSeconds(20)).build(),
           HttpResponse.BodyHandlers.ofString());
       if (response.statusCode() != 200) {
         throw new AssertionError("/metrics answered " + response.statusCode());

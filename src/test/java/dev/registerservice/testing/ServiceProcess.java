@@ -67,7 +67,7 @@ public final class ServiceProcess implements AutoCloseable {
   /** Starts the jar and waits until it logs that it is ready. */
   public static ServiceProcess start(Map<String, String> env) throws IOException {
     ServiceProcess service = launch(env);
-    Awaitility.await().atMost(Duration.ofSeconds(20))
+    Awaitility.await().atMost(Duration.ofSeconds(30))
         .until(() -> service.output().stream().anyMatch(line -> line.contains("Ready in")) || !service.process.isAlive());
     if (!service.process.isAlive()) {
       throw new AssertionError("service exited at start: " + service.output());

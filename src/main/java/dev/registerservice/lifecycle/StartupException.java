@@ -1,4 +1,4 @@
-package dev.registerservice;
+package dev.registerservice.lifecycle;
 
 /** The service cannot start; the message is one line saying why. */
 public final class StartupException extends RuntimeException {

@@ -1,0 +1,145 @@
+package dev.registerservice.internal;
+
+import dev.registerservice.metrics.AbortCause;
+import dev.registerservice.metrics.CloseReason;
+import dev.registerservice.metrics.ConnectionMetrics;
+import dev.registerservice.metrics.RejectReason;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DuplexChannel;
+import io.vertx.core.Promise;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The one place that decides why a traffic connection ended, and so why a response on it did not finish. Every
+ * other handler and the response streamers only report what they saw or did; this class turns that into one
+ * {@link CloseReason} per connection (the first one reported wins) and, for a response, one {@link AbortCause}.
+ *
+ * <p>How it knows: Netty closes a channel for a read EOF or a write error inside the channel itself, never
+ * through the pipeline, while every close that we or Vert.x ask for passes through {@link #close}. So a close
+ * seen here is ours; a close not seen here is the client's, and a read error or a failed write says which kind.
+ *
+ * <p>It also counts the connection (open, accepted, closed by reason) and gives a connection refused at the
+ * protocol level a lingering close, as nginx does: FIN after the 4xx, then the client's remaining input is read
+ * and dropped for a bounded time, so closing never resets the 4xx away under the client.
+ */
+final class CloseTracker extends ChannelDuplexHandler {
+  static final long LINGER_MILLIS = 2_000;
+
+  private final ConnectionMetrics metrics;
+  private final OpenConnections open;
+  private final BooleanSupplier shuttingDown;
+  private final InboundGate gate;
+  private ChannelHandlerContext ctx;
+  private CloseReason reason;
+  private boolean counted;
+  private boolean lingerOnClose;
+
+  CloseTracker(ConnectionMetrics metrics, OpenConnections open, BooleanSupplier shuttingDown, InboundGate gate) {
+    this.metrics = metrics;
+    this.open = open;
+    this.shuttingDown = shuttingDown;
+    this.gate = gate;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    counted = true;
+    open.add(this);
+    metrics.accepted();
+  }
+
+  /** Our side decided to end the connection for {@code why}; the first reason reported wins. */
+  void ending(CloseReason why) {
+    if (reason == null) {
+      reason = why;
+    }
+  }
+
+  /** A request failed to decode or broke a protocol rule: counted once, answered, then a lingering close. */
+  void rejected(RejectReason why) {
+    ending(CloseReason.PROTOCOL_ERROR);
+    metrics.rejected(why);
+  }
+
+  /**
+   * The response went out before the request's body was read (413, 415): the next close is a lingering one,
+   * so the unread body does not make the kernel reset the response away under the client.
+   */
+  void lingerOnClose() {
+    lingerOnClose = true;
+  }
+
+  /**
+   * A response's write failed. Returns the abort to count, or null when it is not a client abort (our own
+   * shutdown cut it). The errno says how the client went away; a timeout of ours counts as the client's, as
+   * it is a client that stopped reading. Called on the connection's loop before the channel goes inactive, so
+   * the connection's close reason follows the errno too.
+   */
+  AbortCause responseFailed(Throwable failure) {
+    AbortCause cause = AbortCause.of(failure);
+    if (reason == null) {
+      ending(cause == AbortCause.ECONNRESET ? CloseReason.CLIENT_RESET : CloseReason.CLIENT_CLOSE);
+      return cause;
+    }
+    return switch (reason) {
+      case WRITE_TIMEOUT, IDLE_TIMEOUT -> AbortCause.TIMEOUT;
+      case SHUTDOWN -> null;
+      case CLIENT_RESET -> cause == AbortCause.EOF ? AbortCause.ECONNRESET : cause;
+      default -> cause;
+    };
+  }
+
+  /** Graceful shutdown's last step for a connection its timeout left open; may be called from any thread. */
+  void closeForShutdown(Promise<Void> closed) {
+    ctx.executor().execute(() -> {
+      ending(CloseReason.SHUTDOWN);
+      ctx.close().addListener(f -> closed.complete());
+    });
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (AbortCause.of(cause) == AbortCause.ECONNRESET) {
+      ending(CloseReason.CLIENT_RESET);
+    }
+    ctx.fireExceptionCaught(cause);
+  }
+
+  @Override
+  public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+    ending(shuttingDown.getAsBoolean() ? CloseReason.SHUTDOWN : CloseReason.SERVER_CLOSE);
+    if ((reason == CloseReason.PROTOCOL_ERROR || lingerOnClose) && ctx.channel() instanceof DuplexChannel) {
+      lingeringClose(ctx, promise);
+      return;
+    }
+    ctx.close(promise);
+  }
+
+  /** FIN after what was written (the 4xx), keep reading and dropping for a while, then close. */
+  private void lingeringClose(ChannelHandlerContext ctx, ChannelPromise promise) {
+    gate.discard();
+    ctx.channel().closeFuture().addListener(f -> promise.trySuccess());
+    ChannelFuture flushed = ctx.writeAndFlush(Unpooled.EMPTY_BUFFER);
+    flushed.addListener((ChannelFutureListener) f -> ((DuplexChannel) ctx.channel()).shutdownOutput());
+    ctx.channel().config().setAutoRead(true);
+    ctx.read();
+    ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (counted) {
+      counted = false;
+      open.remove(this);
+      metrics.closed(reason == null ? CloseReason.CLIENT_CLOSE : reason);
+    }
+    ctx.fireChannelInactive();
+  }
+}

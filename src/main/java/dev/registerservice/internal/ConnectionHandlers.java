@@ -1,0 +1,121 @@
+package dev.registerservice.internal;
+
+import dev.registerservice.config.ServiceConfig;
+import dev.registerservice.metrics.AbortCause;
+import dev.registerservice.metrics.ConnectionMetrics;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerOptions;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Installs the per-connection handlers on every new traffic connection, in one place that names their order,
+ * and is the http layer's only way to reach them. One instance per traffic verticle.
+ *
+ * <pre>
+ *   gate           {@link InboundGate}          raw reads; drops input once closing
+ *   headerTimeout  {@link HeaderTimeout}        first byte to decoded headers (408)
+ *   httpDecoder    {@link StrictRequestDecoder} Vert.x's decoder plus the RFC 9112 checks
+ *   httpEncoder    (Vert.x)
+ *   closeTracker   {@link CloseTracker}         why the connection and its responses ended; lingering close
+ *   connectionCap  {@link ConnectionCap}        refuses a connection over the limit
+ *   exchanges      {@link Exchanges}            requests and responses in progress; decode failures
+ *   watchdog       {@link ProgressWatchdog}     idle and write timeouts
+ *   malformedBody  {@link MalformedBodyAnswer}  400 for a chunked body found malformed after its request went up
+ *   date           {@link ResponseDate}         a Date header on every response, formatted once a second per loop
+ *   handler        (Vert.x)
+ * </pre>
+ * No handler arms a timer of its own: one {@link ConnectionSweep} per event loop checks every connection's
+ * deadlines four times per shortest timeout.
+ */
+public final class ConnectionHandlers {
+  private final ServiceConfig.Limits limits;
+  private final ConnectionMetrics metrics;
+  private final OpenConnections open;
+  private final BooleanSupplier shuttingDown;
+  private final HttpServerOptions options;
+  private final int writeQueueBytes;
+  private final ConnectionCap cap;
+  private final long headerTimeoutNanos;
+  private final long idleTimeoutNanos;
+  private final long writeTimeoutNanos;
+  private final long sweepPeriodNanos;
+  /** The deadlines of the connections of each event loop, made on a loop's first connection. */
+  private final Map<EventLoop, ConnectionSweep> sweeps = new ConcurrentHashMap<>();
+
+  /**
+   * @param options the traffic server's options, which the strict decoder takes its limits from
+   * @param writeQueueBytes the connection's write-queue size, set once here rather than per response
+   */
+  public ConnectionHandlers(ServiceConfig.Limits limits, ConnectionMetrics metrics, OpenConnections open,
+      BooleanSupplier shuttingDown, HttpServerOptions options, int writeQueueBytes) {
+    this.limits = limits;
+    this.metrics = metrics;
+    this.open = open;
+    this.shuttingDown = shuttingDown;
+    this.options = options;
+    this.writeQueueBytes = writeQueueBytes;
+    this.cap = new ConnectionCap(open, limits.maxConnections());
+    this.headerTimeoutNanos = TimeUnit.SECONDS.toNanos(limits.headerTimeoutSeconds());
+    this.idleTimeoutNanos = TimeUnit.SECONDS.toNanos(limits.idleTimeoutSeconds());
+    this.writeTimeoutNanos = TimeUnit.SECONDS.toNanos(limits.writeTimeoutSeconds());
+    this.sweepPeriodNanos = ConnectionSweep.periodFor(headerTimeoutNanos, idleTimeoutNanos, writeTimeoutNanos);
+  }
+
+  /** Vert.x calls its connection handler before the first byte is read, so nothing is decoded yet. */
+  public void install(HttpConnection connection) {
+    ChannelPipeline pipeline = Internals.pipelineOf(connection, writeQueueBytes);
+    ConnectionSweep sweep = sweepPeriodNanos == 0 ? null
+        : sweeps.computeIfAbsent(pipeline.channel().eventLoop(), loop -> new ConnectionSweep(loop, sweepPeriodNanos));
+    InboundGate gate = new InboundGate();
+    CloseTracker tracker = new CloseTracker(metrics, open, shuttingDown, gate);
+    Exchanges exchanges = new Exchanges(tracker);
+    pipeline.replace(Internals.DECODER, Internals.DECODER, new StrictRequestDecoder(options));
+    pipeline.addBefore(Internals.DECODER, "gate", gate);
+    if (headerTimeoutNanos > 0) {
+      pipeline.addBefore(Internals.DECODER, "headerTimeout",
+          new HeaderTimeout(headerTimeoutNanos, exchanges, tracker, gate, sweep));
+    }
+    pipeline.addBefore(Internals.HANDLER, "closeTracker", tracker);
+    pipeline.addBefore(Internals.HANDLER, "connectionCap", cap);
+    pipeline.addBefore(Internals.HANDLER, "exchanges", exchanges);
+    if (idleTimeoutNanos > 0 || writeTimeoutNanos > 0) {
+      pipeline.addBefore(Internals.HANDLER, "watchdog",
+          new ProgressWatchdog(idleTimeoutNanos, writeTimeoutNanos, exchanges, gate, tracker, sweep));
+    }
+    pipeline.addBefore(Internals.HANDLER, "malformedBody", new MalformedBodyAnswer());
+    pipeline.addBefore(Internals.HANDLER, "date", ResponseDate.INSTANCE);
+  }
+
+  /**
+   * Why a response on this connection failed to finish: the abort to count, or null when it is not a client
+   * abort (our shutdown cut it). Asked of the connection's {@link CloseTracker}, the one place that decides.
+   */
+  public static AbortCause responseFailed(HttpConnection connection, Throwable failure) {
+    CloseTracker tracker = trackerOf(connection);
+    return tracker == null ? AbortCause.of(failure) : tracker.responseFailed(failure);
+  }
+
+  /**
+   * Closes a connection whose response is complete while its request body is still arriving (413, 415): FIN
+   * after the response, then the rest of the input is read and dropped for a bounded time, as for a protocol
+   * error. Vert.x alone would either keep reading an unbounded body or close with unread input, which makes
+   * the kernel send RST and can destroy the response before the client reads it.
+   */
+  public static void closeLingering(HttpConnection connection) {
+    CloseTracker tracker = trackerOf(connection);
+    if (tracker != null) {
+      tracker.lingerOnClose();
+    }
+    connection.close();
+  }
+
+  private static CloseTracker trackerOf(HttpConnection connection) {
+    ChannelPipeline pipeline = Internals.pipelineOf(connection);
+    return pipeline == null ? null : pipeline.get(CloseTracker.class);
+  }
+}

@@ -1,0 +1,87 @@
+package dev.registerservice.internal;
+
+import dev.registerservice.metrics.CloseReason;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The request-header timeout (slowloris): from a request's first byte to its decoded header section. Sits
+ * before the HTTP decoder, where it sees the first byte; learns that the headers are complete from the
+ * request count of {@link Exchanges}, after the decoder. Idle keep-alive connections are left to the idle
+ * timeout, and bytes of a request body never start it. On expiry: a raw 408, input dropped, close.
+ *
+ * <p>No timer of its own: the loop's {@link ConnectionSweep} checks the deadline, so a request whose headers
+ * complete in time costs a clock read, not a scheduled task.
+ */
+final class HeaderTimeout extends ChannelInboundHandlerAdapter implements ConnectionSweep.Swept {
+  private static final String REQUEST_TIMEOUT = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+      + "Content-Length: 0\r\nDate: %s\r\n\r\n";
+
+  private final long timeoutNanos;
+  private final Exchanges exchanges;
+  private final CloseTracker tracker;
+  private final InboundGate gate;
+  private final ConnectionSweep sweep;
+  private ChannelHandlerContext ctx;
+  private boolean waiting;
+  /** When the first byte of the request we wait for arrived, on the loop's ticker. */
+  private long startedNanos;
+  /** {@link Exchanges#requests()} at that first byte: once it grows, those headers are complete. */
+  private long requestsAtStart;
+
+  HeaderTimeout(long timeoutNanos, Exchanges exchanges, CloseTracker tracker, InboundGate gate,
+      ConnectionSweep sweep) {
+    this.timeoutNanos = timeoutNanos;
+    this.exchanges = exchanges;
+    this.tracker = tracker;
+    this.gate = gate;
+    this.sweep = sweep;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    sweep.add(this);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (waiting && exchanges.requests() > requestsAtStart) {
+      waiting = false;
+    }
+    // Bytes that arrive while a response is in progress or a body is being read are not a request's first byte.
+    if (!waiting && !exchanges.responseInProgress() && !exchanges.readingBody()) {
+      waiting = true;
+      startedNanos = ctx.executor().ticker().nanoTime();
+      requestsAtStart = exchanges.requests();
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  /** The sweep's check: headers we wait for that started at least the timeout ago get a 408. */
+  @Override
+  public void sweep(long nowNanos) {
+    if (waiting && exchanges.requests() > requestsAtStart) {
+      waiting = false;
+    }
+    if (!waiting || nowNanos - startedNanos < timeoutNanos || !ctx.channel().isActive()) {
+      return;
+    }
+    waiting = false;
+    tracker.ending(CloseReason.HEADER_TIMEOUT);
+    gate.discard();
+    // Written from here, before the decoder, straight to the socket: no response encoder is involved.
+    // Issue 14: with a Date like every other response (rare: formatting the head here costs nothing that matters).
+    ctx.writeAndFlush(Unpooled.wrappedBuffer(REQUEST_TIMEOUT.formatted(ResponseDate.now())
+        .getBytes(StandardCharsets.US_ASCII))).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    sweep.remove(this);
+    ctx.fireChannelInactive();
+  }
+}
