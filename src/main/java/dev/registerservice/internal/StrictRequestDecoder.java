@@ -66,6 +66,8 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
   private int methodEnd;
   private int targetStart;
   private int targetEnd;
+  /** The head just checked announced a chunked body (the only Transfer-Encoding check() lets through). */
+  private boolean chunkedBody;
 
   StrictRequestDecoder(HttpServerOptions options) {
     super(options);
@@ -135,8 +137,7 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
       HttpRequest request = (HttpRequest) message;
       inHead = false;
       peekPending = false;
-      if (request.decoderResult().isSuccess() && !(message instanceof LastHttpContent)
-          && request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+      if (request.decoderResult().isSuccess() && !(message instanceof LastHttpContent) && chunkedBody) {
         // check() let only "Transfer-Encoding: chunked" through. Bytes of the body that came with the head are
         // checked before the request goes up, so the common case (one write) is refused as a whole: 400.
         body.start();
@@ -266,6 +267,7 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
   /** Called once the header section is parsed, before Netty reconciles the framing headers. */
   @Override
   protected boolean isContentAlwaysEmpty(HttpMessage message) {
+    chunkedBody = false;
     RejectReason reason = message.decoderResult().isSuccess() ? check((HttpRequest) message) : null;
     if (reason != null) {
       message.setDecoderResult(DecoderResult.failure(new Rejected(reason)));
@@ -274,7 +276,7 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
     return super.isContentAlwaysEmpty(message);
   }
 
-  private static RejectReason check(HttpRequest request) {
+  private RejectReason check(HttpRequest request) {
     HttpVersion version = request.protocolVersion();
     // One pass over the headers, allocating nothing per request but the iterator.
     int hosts = 0;
@@ -353,7 +355,11 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
       return RejectReason.BAD_TRANSFER_ENCODING;
     }
     // Framing is clear (chunked, once, last) but a coding before it is one we do not implement: 501.
-    return codings == 1 ? null : RejectReason.UNSUPPORTED_TRANSFER_CODING;
+    if (codings != 1) {
+      return RejectReason.UNSUPPORTED_TRANSFER_CODING;
+    }
+    chunkedBody = true;
+    return null;
   }
 
   private static boolean isSpOrTab(byte b) {
