@@ -19,7 +19,8 @@ import java.util.stream.Collectors;
 /**
  * The traffic port's routes, exact paths only, in one place. Answers what HTTP asks for when no route
  * fits: 501 for a method the server does not recognise (RFC 9110 section 15.6.2), 404 for an unknown path,
- * 405 with {@code Allow} built from this table for a known path with a method it does not serve.
+ * 405 with {@code Allow} built from this table for a known path with a method it does not serve, and 200 with
+ * {@code Allow} listing every method the table serves for {@code OPTIONS *}.
  *
  * <p>A plain map rather than vertx-web's Router: the traffic port has a handful of fixed paths, and this
  * keeps the per-request cost at one hash lookup with no routing context. Every response its handler ends is
@@ -37,6 +38,8 @@ public final class RouteTable implements Handler<HttpServerRequest> {
 
   private final Map<String, Route> routes;
   private final RequestMetrics requests;
+  /** Every method some route serves: the answer to {@code OPTIONS *}, which asks about the server as a whole. */
+  private final CharSequence serverAllow;
 
   /** {@code index}: the route's place in the {@code route} tag values of {@link RequestMetrics}. */
   private record Route(int index, Map<HttpMethod, Handler<HttpServerRequest>> handlers, CharSequence allow) {
@@ -49,6 +52,8 @@ public final class RouteTable implements Handler<HttpServerRequest> {
         HttpHeaders.createOptimized(
             handlers.keySet().stream().map(HttpMethod::name).collect(Collectors.joining(", "))))));
     this.routes = Map.copyOf(routes);
+    this.serverAllow = HttpHeaders.createOptimized(table.values().stream().flatMap(h -> h.keySet().stream())
+        .distinct().map(HttpMethod::name).collect(Collectors.joining(", ")));
     this.requests = new RequestMetrics(registry, paths, RECOGNISED.stream().map(HttpMethod::name).toList());
   }
 
@@ -68,6 +73,11 @@ public final class RouteTable implements Handler<HttpServerRequest> {
       return;
     }
     if (route == null) {
+      if (method == HttpMethod.OPTIONS && "*".equals(request.uri())) {
+        // RFC 9110 section 9.3.7: OPTIONS * is about the server in general; the decoder allows "*" for OPTIONS only.
+        request.response().putHeader(HttpHeaders.ALLOW, serverAllow).end();
+        return;
+      }
       reply(request, 404, NOT_FOUND);
       return;
     }

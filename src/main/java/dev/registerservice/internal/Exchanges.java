@@ -4,6 +4,7 @@ import dev.registerservice.metrics.RejectReason;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
@@ -14,7 +15,7 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 /**
  * After the HTTP codec: counts decoded requests and completed responses, so the other handlers can tell
  * "between requests", "reading a body" and "a response in progress" apart, and hands a request that failed to
- * decode to the {@link CloseTracker} as a protocol error with its reason.
+ * decode, or a body that did, to the {@link CloseTracker} as a protocol error with its reason.
  */
 final class Exchanges extends ChannelDuplexHandler {
   private final CloseTracker tracker;
@@ -57,6 +58,9 @@ final class Exchanges extends ChannelDuplexHandler {
       if (request.decoderResult().isFailure()) {
         tracker.rejected(rejectReason(request.decoderResult().cause()));
       }
+    } else if (msg instanceof HttpContent content && content.decoderResult().isFailure()) {
+      // Issue 14: a malformed chunked body is a protocol error too: counted once, lingering close.
+      tracker.rejected(rejectReason(content.decoderResult().cause()));
     }
     ctx.fireChannelRead(msg);
   }

@@ -17,8 +17,8 @@ import java.nio.charset.StandardCharsets;
  * complete in time costs a clock read, not a scheduled task.
  */
 final class HeaderTimeout extends ChannelInboundHandlerAdapter implements ConnectionSweep.Swept {
-  private static final byte[] REQUEST_TIMEOUT = ("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
-      + "Content-Length: 0\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+  private static final String REQUEST_TIMEOUT = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+      + "Content-Length: 0\r\nDate: %s\r\n\r\n";
 
   private final long timeoutNanos;
   private final Exchanges exchanges;
@@ -74,7 +74,9 @@ final class HeaderTimeout extends ChannelInboundHandlerAdapter implements Connec
     tracker.ending(CloseReason.HEADER_TIMEOUT);
     gate.discard();
     // Written from here, before the decoder, straight to the socket: no response encoder is involved.
-    ctx.writeAndFlush(Unpooled.wrappedBuffer(REQUEST_TIMEOUT)).addListener(ChannelFutureListener.CLOSE);
+    // Issue 14: with a Date like every other response (rare: formatting the head here costs nothing that matters).
+    ctx.writeAndFlush(Unpooled.wrappedBuffer(REQUEST_TIMEOUT.formatted(ResponseDate.now())
+        .getBytes(StandardCharsets.US_ASCII))).addListener(ChannelFutureListener.CLOSE);
   }
 
   @Override
