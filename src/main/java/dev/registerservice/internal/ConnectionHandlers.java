@@ -23,10 +23,9 @@ import java.util.function.BooleanSupplier;
  *   httpEncoder    (Vert.x)
  *   closeTracker   {@link CloseTracker}         why the connection and its responses ended; lingering close
  *   connectionCap  {@link ConnectionCap}        refuses a connection over the limit
- *   exchanges      {@link Exchanges}            requests and responses in progress; decode failures
+ *   exchanges      {@link Exchanges}            requests and responses in progress; decode failures, the 400
+ *                                               for a late malformed body; the Date header
  *   watchdog       {@link ProgressWatchdog}     idle and write timeouts
- *   malformedBody  {@link MalformedBodyAnswer}  400 for a chunked body found malformed after its request went up
- *   date           {@link ResponseDate}         a Date header on every response, formatted once a second per loop
  *   handler        (Vert.x)
  * </pre>
  * No handler arms a timer of its own: one {@link ConnectionSweep} per event loop checks every connection's
@@ -87,8 +86,6 @@ public final class ConnectionHandlers {
       pipeline.addBefore(Internals.HANDLER, "watchdog",
           new ProgressWatchdog(idleTimeoutNanos, writeTimeoutNanos, exchanges, gate, tracker, sweep));
     }
-    pipeline.addBefore(Internals.HANDLER, "malformedBody", new MalformedBodyAnswer());
-    pipeline.addBefore(Internals.HANDLER, "date", ResponseDate.INSTANCE);
   }
 
   /**

@@ -1,26 +1,47 @@
 package dev.registerservice.internal;
 
 import dev.registerservice.metrics.RejectReason;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http.HttpVersion;
 
 /**
- * After the HTTP codec: counts decoded requests and completed responses, so the other handlers can tell
- * "between requests", "reading a body" and "a response in progress" apart, and hands a request that failed to
- * decode, or a body that did, to the {@link CloseTracker} as a protocol error with its reason.
+ * After the HTTP codec, where requests come up and responses go down:
+ * <ul>
+ *   <li>counts decoded requests and completed responses, so the other handlers can tell "between requests",
+ *       "reading a body" and "a response in progress" apart;
+ *   <li>hands a request that failed to decode, or a body that did, to the {@link CloseTracker} as a protocol
+ *       error with its reason;
+ *   <li>answers a chunked body found malformed after its request went up (the bad bytes came in a later read)
+ *       with a 400 and {@code Connection: close}, when nothing of its response has been written yet and every
+ *       earlier response is complete; otherwise the response under way stands and the connection just closes.
+ *       Vert.x alone closes without a word on a failed body;
+ *   <li>puts a {@code Date} header on every response (RFC 9110 section 6.6.1), formatted at most once a second
+ *       per loop by {@link ResponseDate}.
+ * </ul>
+ * One handler rather than three: each is a few lines on the same messages, and every handler costs each new
+ * connection a pipeline insertion.
  */
 final class Exchanges extends ChannelDuplexHandler {
   private final CloseTracker tracker;
   private long requests;
+  private long heads;
   private long responses;
+  private boolean answeredMalformedBody;
   private long writes;
   private boolean readingBody;
 
@@ -59,18 +80,41 @@ final class Exchanges extends ChannelDuplexHandler {
         tracker.rejected(rejectReason(request.decoderResult().cause()));
       }
     } else if (msg instanceof HttpContent content && content.decoderResult().isFailure()) {
-      // Issue 14: a malformed chunked body is a protocol error too: counted once, lingering close.
+      // A malformed chunked body is a protocol error too: counted once, answered if we still can, lingering close.
       tracker.rejected(rejectReason(content.decoderResult().cause()));
+      if (!answeredMalformedBody && heads == requests - 1 && responses == requests - 1) {
+        answeredMalformedBody = true;
+        answerBadRequest(ctx);
+      }
     }
     ctx.fireChannelRead(msg);
+  }
+
+  private void answerBadRequest(ChannelHandlerContext ctx) {
+    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_REQUEST,
+        Unpooled.EMPTY_BUFFER);
+    response.headers()
+        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
+        .set(HttpHeaderNames.CONTENT_LENGTH, HttpHeaderValues.ZERO)
+        .set(HttpHeaderNames.DATE, ResponseDate.now());
+    heads++;
+    responses++;
+    ctx.writeAndFlush(response);
   }
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
     writes++;
     // A 100 Continue is a complete message too, but not the response to the request.
-    if (msg instanceof LastHttpContent && !(msg instanceof HttpResponse response
-        && response.status().codeClass() == HttpStatusClass.INFORMATIONAL)) {
+    boolean informational = msg instanceof HttpResponse head
+        && head.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+    if (msg instanceof HttpResponse head) {
+      head.headers().set(HttpHeaderNames.DATE, ResponseDate.now());
+      if (!informational) {
+        heads++;
+      }
+    }
+    if (msg instanceof LastHttpContent && !informational) {
       responses++;
     }
     ctx.write(msg, promise);

@@ -1,25 +1,16 @@
 package dev.registerservice.internal;
 
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
-import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DateFormatter;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.util.Date;
 
 /**
- * Puts a {@code Date} header on every response of a traffic connection (RFC 9110 section 6.6.1: an origin
- * server with a clock must send one). The value is formatted at most once a second per event loop and shared
- * by every response the loop writes in that second: a response costs a clock read and a header set, no
- * formatting. One shared instance for all connections; it sits between Vert.x's handler and the encoder.
+ * The {@code Date} header's value for every response of a traffic connection (RFC 9110 section 6.6.1: an origin
+ * server with a clock must send one). Formatted at most once a second per event loop and shared by every
+ * response the loop writes in that second: a response costs a clock read and a header set, no formatting.
  */
-@ChannelHandler.Sharable
-public final class ResponseDate extends ChannelOutboundHandlerAdapter {
-  static final ResponseDate INSTANCE = new ResponseDate();
+final class ResponseDate {
 
   /** One per event-loop thread: the second it was formatted for, and the IMF-fixdate text. */
   private static final FastThreadLocal<Cached> CACHED = new FastThreadLocal<>() {
@@ -38,7 +29,7 @@ public final class ResponseDate extends ChannelOutboundHandlerAdapter {
   }
 
   /** The current {@code Date} value for this thread, e.g. {@code Sat, 28 Nov 2026 04:05:00 GMT}. */
-  public static AsciiString now() {
+  static AsciiString now() {
     Cached cached = CACHED.get();
     long millis = System.currentTimeMillis();
     long second = millis / 1000;
@@ -47,13 +38,5 @@ public final class ResponseDate extends ChannelOutboundHandlerAdapter {
       cached.second = second;
     }
     return cached.value;
-  }
-
-  @Override
-  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (msg instanceof HttpResponse) {
-      ((HttpResponse) msg).headers().set(HttpHeaderNames.DATE, now());
-    }
-    ctx.write(msg, promise);
   }
 }
