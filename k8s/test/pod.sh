@@ -19,10 +19,10 @@
 # What podman 4.3's `kube play` does not do as a cluster would (seen here, and why the script adapts):
 # - It runs only Pods, Deployments and PersistentVolumeClaims (ConfigMaps in the same file feed volumes).
 #   Services, PodDisruptionBudgets, HorizontalPodAutoscalers, ServiceMonitors, PrometheusRules, StatefulSets
-#   and Secrets are skipped. So the StatefulSet is played as a one-replica Deployment with a PVC named as its
-#   volumeClaimTemplate would name it, the Secret is created as a podman secret (which kube play's
-#   secretKeyRef/secretRef read), and the Service name register-postgres is a hostAliases entry pointing at
-#   the PostgreSQL pod's address (no cluster DNS).
+#   and Secrets are skipped (secretKeyRef/secretRef read podman's own secret store). So the StatefulSet is
+#   played as a one-replica Deployment with a PVC named as its volumeClaimTemplate would name it, the
+#   Secret's values are inlined where the containers refer to them, and the Service name register-postgres is
+#   a hostAliases entry pointing at the PostgreSQL pod's address (no cluster DNS).
 # - It publishes every containerPort on the host (0.0.0.0:8080, :9090, :5432), which a kubelet never does:
 #   each port gets hostIP 127.0.0.1 and a free hostPort here, and replicas is set to 1 so two pods do not
 #   compete for them. The checks talk to the pod's own address on the test network.
@@ -81,7 +81,6 @@ fwd_before=$(cat /proc/sys/net/ipv4/ip_forward)
 cleanup() {
   for f in "$tmp"/play-*.yaml; do [ -f "$f" ] && podman kube down "$f" >/dev/null 2>&1 || true; done
   podman pod rm -f -t 0 register-service-pod-0 register-postgres-pod-0 >/dev/null 2>&1 || true
-  podman secret rm register-postgres >/dev/null 2>&1 || true
   podman volume rm -f tmp run data-register-postgres-0 >/dev/null 2>&1 || true
   podman volume ls -q | grep '^register-service-config-' | xargs -r podman volume rm -f >/dev/null 2>&1 || true
   podman network rm -f "$net" >/dev/null 2>&1 || true
@@ -105,9 +104,15 @@ const fs = require("fs");
 const YAML = require(process.env.K8S_TEST_DIR + "/node_modules/yaml");
 const [input, output, aliasIp, portList] = process.argv.slice(2);
 const ports = portList.split(",").map(Number);
-const out = [], secrets = [];
-for (const doc of YAML.parseAllDocuments(fs.readFileSync(input, "utf8")).map((d) => d.toJS())) {
-  if (doc.kind === "Secret") { secrets.push(doc); continue; }
+const docs = YAML.parseAllDocuments(fs.readFileSync(input, "utf8")).map((d) => d.toJS());
+const secrets = {};
+for (const s of docs.filter((d) => d.kind === "Secret")) {
+  secrets[s.metadata.name] = { ...s.stringData };
+  for (const [k, v] of Object.entries(s.data || {})) secrets[s.metadata.name][k] = Buffer.from(v, "base64").toString();
+}
+const out = [];
+for (const doc of docs) {
+  if (doc.kind === "Secret") continue;
   if (doc.kind === "StatefulSet") {
     for (const claim of doc.spec.volumeClaimTemplates || []) {
       const name = `${claim.metadata.name}-${doc.metadata.name}-0`;
@@ -123,6 +128,16 @@ for (const doc of YAML.parseAllDocuments(fs.readFileSync(input, "utf8")).map((d)
     doc.spec.replicas = 1;
     for (const c of doc.spec.template.spec.containers) {
       for (const p of c.ports || []) { p.hostIP = "127.0.0.1"; p.hostPort = ports.shift(); }
+      // the Secret's values, inlined where the container refers to them (secretKeyRef, envFrom secretRef)
+      c.env = (c.env || []).map((e) => e.valueFrom && e.valueFrom.secretKeyRef
+        ? { name: e.name, value: secrets[e.valueFrom.secretKeyRef.name][e.valueFrom.secretKeyRef.key] } : e);
+      for (const from of c.envFrom || []) {
+        if (from.secretRef) {
+          for (const [k, v] of Object.entries(secrets[from.secretRef.name])) c.env.push({ name: k, value: v });
+        }
+      }
+      c.envFrom = (c.envFrom || []).filter((from) => !from.secretRef);
+      if (!c.envFrom.length) delete c.envFrom;
     }
     if (aliasIp && doc.metadata.name === "register-service") {
       doc.spec.template.spec.hostAliases = [{ ip: aliasIp, hostnames: ["register-postgres"] }];
@@ -131,13 +146,6 @@ for (const doc of YAML.parseAllDocuments(fs.readFileSync(input, "utf8")).map((d)
   out.push(doc);
 }
 fs.writeFileSync(output, out.map((d) => YAML.stringify(d)).join("---\n"));
-// podman secrets hold JSON; `data` base64-encoded, as the API server stores stringData
-for (const s of secrets) {
-  const data = { ...(s.data || {}) };
-  for (const [k, v] of Object.entries(s.stringData || {})) data[k] = Buffer.from(v).toString("base64");
-  const { stringData, ...rest } = s;
-  fs.writeFileSync(`${output}.secret-${s.metadata.name}.json`, JSON.stringify({ ...rest, data }));
-}
 EOF
 }
 export K8S_TEST_DIR=$here
@@ -225,9 +233,19 @@ echo "== SIGTERM to the service's container (the pod's infra container keeps the
 sigterm() {
   local t
   t=$(date +%s%N)
+  local since
+  since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   podman kill --signal TERM "$1" >/dev/null
   if [ -n "${2:-}" ]; then sleep 1; "$2"; fi
-  rc=$(timeout "$grace" podman wait "$1" 2>/dev/null || echo none)
+  # The Deployment's restartPolicy (Always) makes podman start the container again at once, so the exit
+  # code is read from podman's "died" event rather than from the container's state.
+  rc=none
+  while [ $(( ($(date +%s%N) - t) / 1000000000 )) -le "$grace" ]; do
+    rc=$(podman events --since "$since" --until 1s --filter "container=$1" --filter event=died \
+      --format '{{.ContainerExitCode}}' 2>/dev/null | grep -m1 . || echo none)
+    [ "$rc" != none ] && break
+    sleep 0.5
+  done
   secs=$(( ($(date +%s%N) - t) / 1000000000 ))
 }
 during_drain() {
@@ -285,10 +303,6 @@ echo "== kustomize build k8s-overlays/postgres | podman kube play"
 "$kustomize" build "$repo/k8s-overlays/postgres" >"$tmp/overlay.yaml"
 # PostgreSQL first (its address stands in for the Service name), then the service with a hostAliases entry
 adapt "$tmp/overlay.yaml" "$tmp/overlay-pg.yaml"
-for s in "$tmp"/overlay-pg.yaml.secret-*.json; do
-  podman secret rm "$(basename "$s" .json | sed 's/.*secret-//')" >/dev/null 2>&1 || true
-  podman secret create "$(basename "$s" .json | sed 's/.*secret-//')" "$s" >/dev/null
-done
 select_docs "$tmp/overlay-pg.yaml" "$tmp/play-pg.yaml" register-postgres data-register-postgres-0
 podman kube play --network "$net" "$tmp/play-pg.yaml" >"$tmp/play-pg.log" 2>&1 || { cat "$tmp/play-pg.log"; exit 1; }
 pgpod=$(pod_of register-postgres) pgctr=$(ctr_of "$pgpod" postgres) pgip=$(ip_of "$pgpod")
