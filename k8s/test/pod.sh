@@ -29,9 +29,11 @@
 # - Probes: only livenessProbe becomes a podman healthcheck, and it never runs here (its timers need systemd;
 #   a named probe port turns into port 0; the image has no curl). startupProbe and readinessProbe are
 #   ignored. The script requests each probe's path itself, as the kubelet would.
-# - terminationGracePeriodSeconds is ignored (podman's stop timeout stays 10 s): the script stops the pod
-#   with the manifest's grace period. fsGroup, seccompProfile (podman applies its own default profile),
-#   resources and emptyDir sizeLimit are not checked here.
+# - terminationGracePeriodSeconds is ignored (podman's stop timeout stays 10 s): SIGTERM goes to the
+#   service's container and its exit code (from podman's "died" event: restartPolicy Always starts it again
+#   at once) must come within the manifest's grace period.
+# - fsGroup is ignored: the script gives each emptyDir volume the group ownership the kubelet would.
+#   seccompProfile (podman applies its own default profile), resources and emptyDir sizeLimit are not checked.
 # Cleans up its pods, volumes, secret, network, and the nft tables and ip_forward change the bridge network
 # leaves behind. Exits non-zero on any failure.
 set -euo pipefail
@@ -180,6 +182,21 @@ drop_service_volumes() {
   podman volume rm -f tmp >/dev/null 2>&1 || true
   podman volume ls -q | grep '^register-service-config-' | xargs -r podman volume rm -f >/dev/null 2>&1 || true
 }
+# fs_group_volumes FILE: podman ignores fsGroup; give each emptyDir of a pod with an fsGroup the ownership
+# the kubelet would (group fsGroup, setgid, group-writable) before the pod is played
+fs_group_volumes() {
+  node -e '
+    const YAML = require(process.env.K8S_TEST_DIR + "/node_modules/yaml");
+    for (const d of YAML.parseAllDocuments(require("fs").readFileSync(process.argv[1], "utf8")).map((x) => x.toJS())) {
+      const spec = d.kind === "Deployment" && d.spec.template.spec;
+      const group = spec && spec.securityContext && spec.securityContext.fsGroup;
+      for (const v of (group && spec.volumes) || []) if (v.emptyDir) console.log(v.name, group);
+    }' "$1" | while read -r volume group; do
+    podman volume exists "$volume" || podman volume create "$volume" >/dev/null
+    dir=$(podman volume inspect --format '{{.Mountpoint}}' "$volume")
+    chgrp "$group" "$dir" && chmod 2775 "$dir"
+  done
+}
 wait_ready() { # URL: 120 s at most
   for _ in $(seq 1 240); do curl -fsS -m 2 -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.5; done; return 1
 }
@@ -192,6 +209,7 @@ adapt "$tmp/base.yaml" "$tmp/play-base.yaml"
 grace=$(manifest "$tmp/base.yaml" grace) config_file=$(manifest "$tmp/base.yaml" configFile)
 mgmt_port=$(manifest "$tmp/base.yaml" mgmt) http_port=$(manifest "$tmp/base.yaml" http)
 t0=$(date +%s)
+fs_group_volumes "$tmp/play-base.yaml"
 podman kube play --network "$net" "$tmp/play-base.yaml" >"$tmp/play.log" 2>&1 || { cat "$tmp/play.log"; exit 1; }
 pod=$(pod_of register-service) ctr=$(ctr_of "$pod" register-service) ip=$(ip_of "$pod")
 echo "   pod $pod, container $ctr, address $ip"
@@ -304,6 +322,7 @@ echo "== kustomize build k8s-overlays/postgres | podman kube play"
 # PostgreSQL first (its address stands in for the Service name), then the service with a hostAliases entry
 adapt "$tmp/overlay.yaml" "$tmp/overlay-pg.yaml"
 select_docs "$tmp/overlay-pg.yaml" "$tmp/play-pg.yaml" register-postgres data-register-postgres-0
+fs_group_volumes "$tmp/play-pg.yaml"
 podman kube play --network "$net" "$tmp/play-pg.yaml" >"$tmp/play-pg.log" 2>&1 || { cat "$tmp/play-pg.log"; exit 1; }
 pgpod=$(pod_of register-postgres) pgctr=$(ctr_of "$pgpod" postgres) pgip=$(ip_of "$pgpod")
 echo "   PostgreSQL pod $pgpod at $pgip"
@@ -312,6 +331,7 @@ check "PostgreSQL ready (its readinessProbe command: pg_isready)" podman exec "$
 adapt "$tmp/overlay.yaml" "$tmp/overlay-svc.yaml" "$pgip"
 select_docs "$tmp/overlay-svc.yaml" "$tmp/play-svc.yaml" register-service configmaps
 play_service() {
+  fs_group_volumes "$tmp/play-svc.yaml"
   podman kube play --network "$net" "$tmp/play-svc.yaml" >"$tmp/play-svc.log" 2>&1 || { cat "$tmp/play-svc.log"; exit 1; }
   pod=$(pod_of register-service) ctr=$(ctr_of "$pod" register-service) ip=$(ip_of "$pod")
   mgmt=http://$ip:$mgmt_port http=http://$ip:$http_port
