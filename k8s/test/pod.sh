@@ -279,7 +279,7 @@ drop_service_volumes
 
 # ======================================================================== 2. the PostgreSQL overlay
 echo "== stand-in for postgres:16 (no registry): Debian's PostgreSQL behind the official image's entrypoint contract"
-if ! podman image exists docker.io/library/postgres:16; then
+{
   mkdir -p "$tmp/pg"
   cat >"$tmp/pg/docker-entrypoint.sh" <<'EOF'
 #!/bin/bash
@@ -306,16 +306,18 @@ FROM localhost/register-base
 RUN groupadd -g 999 postgres && useradd -u 999 -g 999 -d /var/lib/postgresql postgres \
  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql-15 >/dev/null \
  && rm -rf /var/lib/apt/lists/* /var/lib/postgresql/15 \
- && mkdir -p /var/lib/postgresql/data /var/run/postgresql && chown -R 999:999 /var/lib/postgresql /var/run/postgresql
+ && mkdir -p /var/lib/postgresql/data && chown -R 999:999 /var/lib/postgresql \
+ && rm -rf /run/postgresql && install -d -m 3777 -o 999 -g 999 /run/postgresql
 COPY docker-entrypoint.sh /usr/local/bin/
 ENV PATH=/usr/lib/postgresql/15/bin:$PATH PGDATA=/var/lib/postgresql/data
 USER 999
 ENTRYPOINT ["bash", "/usr/local/bin/docker-entrypoint.sh"]
 CMD ["postgres"]
 EOF
+  # built every time (cached when unchanged); the socket directory is world-writable as in the official image
   podman build -q --format docker --network host -t docker.io/library/postgres:16 "$tmp/pg" >"$tmp/pg.log" 2>&1 \
     || { tail -30 "$tmp/pg.log"; exit 1; }
-fi
+}
 
 echo "== kustomize build k8s-overlays/postgres | podman kube play"
 "$kustomize" build "$repo/k8s-overlays/postgres" >"$tmp/overlay.yaml"
