@@ -33,7 +33,8 @@
 # - terminationGracePeriodSeconds is ignored (podman's stop timeout stays 10 s): SIGTERM goes to the
 #   service's container and its exit code (from podman's "died" event: restartPolicy Always starts it again
 #   at once) must come within the manifest's grace period.
-# - fsGroup is ignored: the script gives each emptyDir volume the group ownership the kubelet would.
+# - fsGroup is ignored: the script gives each emptyDir volume the fsGroup's group before the play; the
+#   PostgreSQL socket directory still comes up unwritable, so the stand-in falls back to /tmp for its socket.
 #   seccompProfile (podman applies its own default profile), resources and emptyDir sizeLimit are not checked.
 # Cleans up its pods, volumes, secret, network, and the nft tables and ip_forward change the bridge network
 # leaves behind. Exits non-zero on any failure.
