@@ -2,6 +2,7 @@
 # Builds the register-service image with podman from the repo's Dockerfile and checks that it runs
 # like it will in Kubernetes: read-only root, only /tmp writable, uid 10001, no capabilities.
 #   k8s/test/image.sh [REPO_DIR]      (default: the repo holding this script)
+#   IMAGE_BUILD_ONLY=1 k8s/test/image.sh   builds and tags the image only (k8s/test/pod.sh uses it)
 # No registry is used: the base images come from Debian's archive (debootstrap + apt inside podman
 # build) and are cached as localhost/register-base, -build-base and -runtime-base.
 # The Maven stage gets the host's ~/.m2 as a build volume (offline when the host has built the
@@ -103,6 +104,7 @@ build --target build -t localhost/register-service:build-stage
 build -t "$image"
 podman image prune -f >/dev/null
 echo "   built in $(( $(date +%s) - start )) s"
+if [ "${IMAGE_BUILD_ONLY:-0}" = 1 ]; then echo "   $image built (IMAGE_BUILD_ONLY=1: no run checks)"; exit 0; fi
 inspect() { podman image inspect --format "$1" "$image"; }
 check "image user is 10001" [ "$(inspect '{{.Config.User}}')" = "10001:10001" ]
 entrypoint=$(inspect '{{json .Config.Entrypoint}}')

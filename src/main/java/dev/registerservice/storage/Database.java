@@ -11,6 +11,7 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.net.IDN;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -72,17 +73,26 @@ public final class Database {
     return current;
   }
 
+  /** When {@link #bringUp} began, and what it connected to: for the one "ready" line. */
+  private volatile long startedNanos;
+  private volatile String where;
+
   private void bringUp() {
+    startedNanos = System.nanoTime();
     warmFirstUseClasses();
     PgConnectOptions connect;
     if (config.url() != null) {
       connect = PgConnectOptions.fromUri(config.url());
+      where = "PostgreSQL at " + DatabaseConfig.masked(config.url());
       log.info("Using PostgreSQL at {}", DatabaseConfig.masked(config.url()));
     } else {
+      log.info("Embedded PostgreSQL, for local use only (a cluster sets REGISTER_DB_URL): data in {}, its own log"
+          + " in {}", config.dataDir().toAbsolutePath(), EmbeddedDatabase.logFile(config.dataDir()));
       EmbeddedDatabase started = startEmbedded();
       if (started == null) {
         return;
       }
+      where = "embedded PostgreSQL on localhost:" + started.port();
       connect = new PgConnectOptions().setHost("localhost").setPort(started.port())
           .setUser("postgres").setDatabase("postgres");
     }
@@ -113,17 +123,15 @@ public final class Database {
 
   /** Starts the embedded PostgreSQL, retrying while the data directory is held; null if closing first. */
   private EmbeddedDatabase startEmbedded() {
-    long started = System.nanoTime();
     while (!closing) {
       try {
         EmbeddedDatabase db = EmbeddedDatabase.start(config.dataDir());
         embedded = db;
-        log.info("Embedded PostgreSQL on port {} with data in {} started in {} ms", db.port(),
-            config.dataDir().toAbsolutePath(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         return closing ? null : db;
       } catch (Exception e) {
-        log.warn("Cannot start the embedded PostgreSQL on {}: {}; retrying in 5 s", config.dataDir(),
-            e.getMessage());
+        Path pgLog = EmbeddedDatabase.currentLogFile(config.dataDir());
+        log.warn("Cannot start the embedded PostgreSQL on {}: {}; retrying in 5 s. Its log {} ends: {}",
+            config.dataDir().toAbsolutePath(), e.getMessage(), pgLog, EmbeddedDatabase.lastLogLines(pgLog, 5));
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!closing && System.nanoTime() < until) {
           try {
@@ -147,7 +155,8 @@ public final class Database {
     }
     done.onSuccess(v -> {
       store = new UserStore(pool);
-      log.info("Database ready: schema migrated");
+      log.info("Database ready in {} ms: {}, schema migrated",
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos), where);
     }).onFailure(err -> {
       if (attempt == 0 || attempt % 30 == 0) {
         log.warn("Database not ready ({}); retrying every {} ms", err.toString(), RETRY_MILLIS);

@@ -3,10 +3,14 @@ package dev.registerservice.storage;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +26,10 @@ import org.apache.logging.log4j.Logger;
  * {@code synchronous_commit} off for tests): a 201 must mean the row survives a crash. And a PostgreSQL left
  * running by a killed JVM (pg_ctl daemonises it, so it outlives us and keeps the data directory) is stopped
  * before starting: the data directory's lock file tells that no live service owns it any more.
+ *
+ * <p>PostgreSQL's own output (initdb's progress, the server log, pg_ctl) goes to {@link #logFile} in the data
+ * directory, not through zonky's loggers at INFO: a first run would otherwise print some thirty lines of
+ * initdb chatter between the service's own. A failed start names that file and quotes its last lines.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
   private static final Logger log = LogManager.getLogger(EmbeddedDatabase.class);
@@ -29,6 +37,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
   private static final String LOCK_FILE = "epg-lock";
   private static final String PID_FILE = "postmaster.pid";
   private static final long STOP_WAIT_SECONDS = 15;
+  /** PostgreSQL's own output, appended to across starts; inside the data directory so it travels with it. */
+  private static final String LOG_FILE = "postgresql.log";
 
   private final EmbeddedPostgres postgres;
 
@@ -40,7 +50,24 @@ public final class EmbeddedDatabase implements AutoCloseable {
   public static EmbeddedDatabase start(Path dataDir) throws IOException {
     Files.createDirectories(dataDir);
     stopOrphan(dataDir);
-    EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+    if (!Files.exists(dataDir.resolve("PG_VERSION"))) {
+      // initdb insists on an empty directory, so the first start writes PostgreSQL's output beside the data
+      // directory, stops, moves that output in and starts again (under a second, once): zonky reopens its
+      // output file for every command, stop included, so the file cannot move while that instance lives.
+      Path beside = firstRunLogFile(dataDir);
+      postgres(dataDir, beside).close();
+      Files.write(logFile(dataDir), Files.readAllBytes(beside), StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+      Files.delete(beside);
+    }
+    return new EmbeddedDatabase(postgres(dataDir, logFile(dataDir)));
+  }
+
+  private static EmbeddedPostgres postgres(Path dataDir, Path output) throws IOException {
+    Redirect append = Redirect.appendTo(output.toFile());
+    return EmbeddedPostgres.builder()
+        .setOutputRedirector(append)
+        .setErrorRedirector(append)
         .setDataDirectory(dataDir)
         .setCleanDataDirectory(false)
         .setServerConfig("synchronous_commit", "on")
@@ -49,7 +76,38 @@ public final class EmbeddedDatabase implements AutoCloseable {
         .setServerConfig("listen_addresses", "localhost")
         .setServerConfig("max_connections", "100")
         .start();
-    return new EmbeddedDatabase(postgres);
+  }
+
+  /** Where PostgreSQL's own output goes. */
+  public static Path logFile(Path dataDir) {
+    return dataDir.resolve(LOG_FILE).toAbsolutePath();
+  }
+
+  /** Where a first run writes PostgreSQL's output until initdb has filled the data directory. */
+  private static Path firstRunLogFile(Path dataDir) {
+    Path absolute = dataDir.toAbsolutePath();
+    return absolute.resolveSibling(absolute.getFileName() + "." + LOG_FILE);
+  }
+
+  /** The file PostgreSQL's output went to last: in the data directory, or beside it if initdb failed. */
+  public static Path currentLogFile(Path dataDir) {
+    Path inside = logFile(dataDir);
+    Path beside = firstRunLogFile(dataDir);
+    return !Files.isRegularFile(inside) && Files.isRegularFile(beside) ? beside : inside;
+  }
+
+  /** The last {@code count} non-empty lines of PostgreSQL's log, joined by " | " (for a warning), or "". */
+  public static String lastLogLines(Path file, int count) {
+    if (!Files.isRegularFile(file)) {
+      return "";
+    }
+    try {
+      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+          .filter(line -> !line.isBlank()).toList();
+      return String.join(" | ", lines.subList(Math.max(0, lines.size() - count), lines.size()));
+    } catch (IOException | UncheckedIOException e) {
+      return "(cannot read it: " + e.getMessage() + ")";
+    }
   }
 
   public int port() {
