@@ -24,8 +24,8 @@ import java.util.function.BooleanSupplier;
  * through the pipeline, while every close that we or Vert.x ask for passes through {@link #close}. So a close
  * seen here is ours; a close not seen here is the client's, and a read error or a failed write says which kind.
  *
- * <p>It also counts the connection (open, accepted, closed by reason) and gives a connection refused at the
- * protocol level a lingering close, as nginx does: FIN after the 4xx, then the client's remaining input is read
+ * <p>It also counts the connection (open, accepted, closed by reason), enforces the connection cap, and gives a
+ * connection refused at the protocol level a lingering close, as nginx does: FIN after the 4xx, then the client's remaining input is read
  * and dropped for a bounded time, so closing never resets the 4xx away under the client.
  */
 final class CloseTracker extends ChannelDuplexHandler {
@@ -35,24 +35,37 @@ final class CloseTracker extends ChannelDuplexHandler {
   private final OpenConnections open;
   private final BooleanSupplier shuttingDown;
   private final InboundGate gate;
+  private final long maxConnections;
   private ChannelHandlerContext ctx;
   private CloseReason reason;
   private boolean counted;
   private boolean lingerOnClose;
 
-  CloseTracker(ConnectionMetrics metrics, OpenConnections open, BooleanSupplier shuttingDown, InboundGate gate) {
+  /** @param maxConnections more open connections than this, this one included, and it is refused at accept */
+  CloseTracker(ConnectionMetrics metrics, OpenConnections open, BooleanSupplier shuttingDown, InboundGate gate,
+      long maxConnections) {
     this.metrics = metrics;
     this.open = open;
     this.shuttingDown = shuttingDown;
     this.gate = gate;
+    this.maxConnections = maxConnections;
   }
 
+  /**
+   * Counts the new connection; over the connection cap, closes it before anything is read (reason
+   * {@code overload}). The cap lives here rather than in a handler of its own: it is one comparison at accept,
+   * and every handler costs each new connection a pipeline insertion.
+   */
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     counted = true;
     open.add(this);
     metrics.accepted();
+    if (open.count() > maxConnections) {
+      ending(CloseReason.OVERLOAD);
+      ctx.close();
+    }
   }
 
   /** Our side decided to end the connection for {@code why}; the first reason reported wins. */

@@ -21,8 +21,8 @@ import java.util.function.BooleanSupplier;
  *   headerTimeout  {@link HeaderTimeout}        first byte to decoded headers (408)
  *   httpDecoder    {@link StrictRequestDecoder} Vert.x's decoder plus the RFC 9112 checks
  *   httpEncoder    (Vert.x)
- *   closeTracker   {@link CloseTracker}         why the connection and its responses ended; lingering close
- *   connectionCap  {@link ConnectionCap}        refuses a connection over the limit
+ *   closeTracker   {@link CloseTracker}         why the connection and its responses ended; the connection
+ *                                               cap; lingering close
  *   exchanges      {@link Exchanges}            requests and responses in progress; decode failures, the 400
  *                                               for a late malformed body; the Date header
  *   watchdog       {@link ProgressWatchdog}     idle and write timeouts
@@ -38,7 +38,6 @@ public final class ConnectionHandlers {
   private final BooleanSupplier shuttingDown;
   private final HttpServerOptions options;
   private final int writeQueueBytes;
-  private final ConnectionCap cap;
   private final long headerTimeoutNanos;
   private final long idleTimeoutNanos;
   private final long writeTimeoutNanos;
@@ -58,7 +57,6 @@ public final class ConnectionHandlers {
     this.shuttingDown = shuttingDown;
     this.options = options;
     this.writeQueueBytes = writeQueueBytes;
-    this.cap = new ConnectionCap(open, limits.maxConnections());
     this.headerTimeoutNanos = TimeUnit.SECONDS.toNanos(limits.headerTimeoutSeconds());
     this.idleTimeoutNanos = TimeUnit.SECONDS.toNanos(limits.idleTimeoutSeconds());
     this.writeTimeoutNanos = TimeUnit.SECONDS.toNanos(limits.writeTimeoutSeconds());
@@ -71,7 +69,7 @@ public final class ConnectionHandlers {
     ConnectionSweep sweep = sweepPeriodNanos == 0 ? null
         : sweeps.computeIfAbsent(pipeline.channel().eventLoop(), loop -> new ConnectionSweep(loop, sweepPeriodNanos));
     InboundGate gate = new InboundGate();
-    CloseTracker tracker = new CloseTracker(metrics, open, shuttingDown, gate);
+    CloseTracker tracker = new CloseTracker(metrics, open, shuttingDown, gate, limits.maxConnections());
     Exchanges exchanges = new Exchanges(tracker);
     pipeline.replace(Internals.DECODER, Internals.DECODER, new StrictRequestDecoder(options));
     pipeline.addBefore(Internals.DECODER, "gate", gate);
@@ -80,7 +78,6 @@ public final class ConnectionHandlers {
           new HeaderTimeout(headerTimeoutNanos, exchanges, tracker, gate, sweep));
     }
     pipeline.addBefore(Internals.HANDLER, "closeTracker", tracker);
-    pipeline.addBefore(Internals.HANDLER, "connectionCap", cap);
     pipeline.addBefore(Internals.HANDLER, "exchanges", exchanges);
     if (idleTimeoutNanos > 0 || writeTimeoutNanos > 0) {
       pipeline.addBefore(Internals.HANDLER, "watchdog",

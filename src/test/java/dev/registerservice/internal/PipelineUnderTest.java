@@ -36,7 +36,7 @@ final class PipelineUnderTest {
     this.open = open;
     this.metrics = new ConnectionMetrics(open::count);
     metrics.bindTo(registry);
-    tracker = new CloseTracker(metrics, open, shuttingDown::get, gate);
+    tracker = new CloseTracker(metrics, open, shuttingDown::get, gate, maxConnections);
     exchanges = new Exchanges(tracker);
     channel = new EmbeddedChannel();
     channel.freezeTime();
@@ -50,7 +50,6 @@ final class PipelineUnderTest {
     }
     channel.pipeline().addLast(new HttpRequestDecoder());
     channel.pipeline().addLast(tracker);
-    channel.pipeline().addLast(new ConnectionCap(open, maxConnections));
     channel.pipeline().addLast(exchanges);
     if (idleTimeoutSeconds > 0 || writeTimeoutSeconds > 0) {
       channel.pipeline().addLast(new ProgressWatchdog(TimeUnit.SECONDS.toNanos(idleTimeoutSeconds),
