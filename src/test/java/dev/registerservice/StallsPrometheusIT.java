@@ -3,6 +3,7 @@ package dev.registerservice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.registerservice.testing.LargeHeap;
 import dev.registerservice.testing.LogCapture;
 import dev.registerservice.testing.Prometheus;
 import dev.registerservice.testing.RunningService;
@@ -184,14 +185,7 @@ class StallsPrometheusIT {
 
       // (c) a full collection of a large live heap in this JVM freezes both loops
       Map<String, Double> gcBefore = settled(prometheus, port, "gc");
-      Object[][] live = new Object[6_000][];
-      for (int i = 0; i < live.length; i++) {
-        live[i] = new Object[1_000];
-        for (int j = 0; j < live[i].length; j++) {
-          live[i][j] = new int[] {i, j};
-        }
-      }
-      System.gc();
+      Object[][] live = LargeHeap.fullCollection();
       await("a gc stall on every loop").atMost(DEADLINE).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
           .untilAsserted(() -> {
             Map<String, Double> now = stallsByLoop(prometheus, port, "gc");

@@ -3,6 +3,7 @@ package dev.registerservice.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.registerservice.testing.LargeHeap;
 import dev.registerservice.testing.RunningService;
 import dev.registerservice.testing.Scrape;
 import java.time.Duration;
@@ -27,15 +28,7 @@ class GcStallTest {
       Scrape before = service.scrape();
       long pauseMillisBefore = collectionMillis();
 
-      // About 6 million live objects: marking and compacting them takes far longer than 100 ms.
-      Object[][] live = new Object[6_000][];
-      for (int i = 0; i < live.length; i++) {
-        live[i] = new Object[1_000];
-        for (int j = 0; j < live[i].length; j++) {
-          live[i][j] = new int[] {i, j};
-        }
-      }
-      System.gc();
+      Object[][] live = LargeHeap.fullCollection();
       long collected = collectionMillis() - pauseMillisBefore;
       System.out.printf("GC time during the test: %d ms for %d live arrays%n", collected, live.length);
       assertThat(collected).as("the collections must outlast the 100 ms threshold").isGreaterThan(100);
