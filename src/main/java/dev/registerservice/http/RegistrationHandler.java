@@ -17,12 +17,12 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -69,7 +69,7 @@ public final class RegistrationHandler {
   private final ResponseTracker responses;
   private final int maxBodyBytes;
   private final AccessLog accessLog;
-  private final UnexpectedFailures failures = new UnexpectedFailures(10, TimeUnit.SECONDS);
+  private final UnexpectedFailures failures = new UnexpectedFailures(Duration.ofSeconds(10));
 
   /** @param responses responses in progress, which graceful shutdown waits for */
   public RegistrationHandler(Registrar registrar, RegistrationMetrics metrics, ResponseTracker responses,

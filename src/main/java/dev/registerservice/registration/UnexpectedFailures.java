@@ -1,7 +1,7 @@
 package dev.registerservice.registration;
 
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import dev.registerservice.logging.LogLimiter;
+import java.time.Duration;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -14,24 +14,16 @@ import org.apache.logging.log4j.Logger;
 public final class UnexpectedFailures {
   private static final Logger log = LogManager.getLogger(UnexpectedFailures.class);
 
-  private final long intervalNanos;
-  private final AtomicLong nextLogNanos = new AtomicLong(System.nanoTime());
-  private final AtomicLong suppressed = new AtomicLong();
+  private final LogLimiter limiter;
 
-  public UnexpectedFailures(long interval, TimeUnit unit) {
-    this.intervalNanos = unit.toNanos(interval);
+  public UnexpectedFailures(Duration interval) {
+    this.limiter = new LogLimiter(interval);
   }
 
   /** Logs {@code failure} with its cause unless one was logged less than the interval ago. */
   public void report(String what, Throwable failure) {
-    long now = System.nanoTime();
-    long next = nextLogNanos.get();
-    if (now - next < 0 || !nextLogNanos.compareAndSet(next, now + intervalNanos)) {
-      suppressed.incrementAndGet();
-      return;
-    }
-    long skipped = suppressed.getAndSet(0);
-    log.error("{} failed unexpectedly; answered 500 ({} more such failures not logged since the last one)",
-        what, skipped, failure);
+    limiter.admit().ifPresent(heldBack -> log.error(
+        "{} failed unexpectedly; answered 500 ({} more such failures not logged since the last one)",
+        what, heldBack, failure));
   }
 }
