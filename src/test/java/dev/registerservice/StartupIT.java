@@ -6,6 +6,8 @@ import dev.registerservice.testing.RawHttp;
 import dev.registerservice.testing.ServiceProcess;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
@@ -13,6 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The packaged jar as an operator runs it: bad settings stop it with one line; JSON logs are JSON. */
 class StartupIT {
@@ -36,6 +39,20 @@ class StartupIT {
         assertThat(errors).hasSize(1);
         assertThat(errors.get(0)).contains(variable).contains(value);
       }
+    }
+  }
+
+  /** A port another process holds fails the deployment: exit 2, one ERROR line naming the port, no hang. */
+  @ParameterizedTest
+  @CsvSource({"REGISTER_HTTP_PORT, traffic", "REGISTER_MANAGEMENT_PORT, management"})
+  @Timeout(60)
+  void aPortThatIsTakenExitsNonZeroWithOneLine(String variable, String which) throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        ServiceProcess service = ServiceProcess.launch(Map.of(variable, String.valueOf(taken.getLocalPort())))) {
+      assertThat(service.waitFor(Duration.ofSeconds(30))).isEqualTo(2);
+      List<String> errors = service.output().stream().filter(line -> line.contains("ERROR")).toList();
+      assertThat(errors).hasSize(1);
+      assertThat(errors.get(0)).contains("cannot listen on " + which + " port 127.0.0.1:" + taken.getLocalPort());
     }
   }
 

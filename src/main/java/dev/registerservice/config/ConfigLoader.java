@@ -17,7 +17,10 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * Builds the {@link ServiceConfig}: environment beats the YAML file (read with vertx-config) beats the
- * defaults in {@link Setting}. Every value is validated here; a bad one fails with a {@link ConfigException}.
+ * defaults in {@link Setting}. Every value is parsed and range-checked here; a bad one fails with a
+ * {@link ConfigException} naming its key and value. Two checks need what only another class knows and are made
+ * there, failing the same way: the page's size against its rendered template ({@code http.RegisterPage}), and
+ * {@code REGISTER_LOG_FORMAT}, which is read before logging exists ({@code Main}).
  */
 public final class ConfigLoader {
   private static final Logger log = LogManager.getLogger(ConfigLoader.class);
@@ -133,7 +136,8 @@ public final class ConfigLoader {
         intIn(Setting.ARGON2_ITERATIONS, 1, 100),
         parallelism,
         intIn(Setting.HASH_THREADS, 1, 256),
-        intIn(Setting.HASH_QUEUE, 0, 100_000));
+        intIn(Setting.HASH_QUEUE, 0, 100_000),
+        intIn(Setting.HASH_NICE, 0, 19));
   }
 
   private DatabaseConfig database() {

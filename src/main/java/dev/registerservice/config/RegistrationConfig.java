@@ -7,6 +7,7 @@ package dev.registerservice.config;
  * @param maxBodyBytes a POST body larger than this gets 413
  * @param hashThreads threads hashing passwords (default: available processors)
  * @param hashQueue hash jobs that may wait for a thread; one more gets 503 with {@code Retry-After}
+ * @param hashNice the hashing threads' nice value, 0 to 19 (0: the process's own priority)
  */
 public record RegistrationConfig(
     int maxBodyBytes,
@@ -14,5 +15,6 @@ public record RegistrationConfig(
     int argon2Iterations,
     int argon2Parallelism,
     int hashThreads,
-    int hashQueue) {
+    int hashQueue,
+    int hashNice) {
 }

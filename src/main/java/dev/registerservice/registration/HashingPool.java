@@ -1,5 +1,6 @@
 package dev.registerservice.registration;
 
+import dev.registerservice.config.RegistrationConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -14,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
 
 /**
- * The threads that hash passwords, and nothing else: a fixed number of threads and a bounded queue. A job
+ * The threads that hash passwords, and nothing else: a fixed number of threads at a lower scheduling priority
+ * (so that hashing cannot take the CPU from a ready event loop) and a bounded queue. A job
  * that finds the queue full is refused at once ({@link Overloaded}) rather than piling up memory and
  * latency. Results come back on the caller's Vert.x context, so handlers continue on their event loop.
  *
@@ -33,18 +35,31 @@ public final class HashingPool {
   private final PasswordHasher hasher;
   private volatile LongConsumer hashed = nanos -> { };
 
-  public HashingPool(PasswordHasher hasher, int threads, int queue) {
+  /**
+   * @param nice the hashing threads' nice value (0: the process's priority), set by each thread as it starts
+   *     ({@link HashThreadPriority})
+   */
+  public HashingPool(PasswordHasher hasher, int threads, int queue, int nice) {
     this.hasher = hasher;
     BlockingQueue<Runnable> jobs = queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue);
     AtomicInteger n = new AtomicInteger();
     ThreadFactory factory = job -> {
-      Thread thread = new Thread(job, "password-hash-" + n.getAndIncrement());
+      Thread thread = new Thread(() -> {
+        HashThreadPriority.lowerCurrentThread(nice);
+        job.run();
+      }, "password-hash-" + n.getAndIncrement());
       thread.setDaemon(true);
       return thread;
     };
     this.executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, jobs, factory,
         new ThreadPoolExecutor.AbortPolicy());
     this.executor.prestartAllCoreThreads();
+  }
+
+  /** The pool with the Argon2id parameters, thread count and queue bound of {@code config}. */
+  public static HashingPool start(RegistrationConfig config) {
+    return new HashingPool(new PasswordHasher(config.argon2MemoryKib(), config.argon2Iterations(),
+        config.argon2Parallelism()), config.hashThreads(), config.hashQueue(), config.hashNice());
   }
 
   /** The executor, for {@link HashingPoolMetrics} only. */

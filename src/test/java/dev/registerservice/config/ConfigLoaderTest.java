@@ -132,10 +132,21 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void hashNiceOutsideZeroToNineteenNamesTheVariable() {
+    for (String bad : new String[] {"-1", "20", "low"}) {
+      assertThatThrownBy(() -> ConfigLoader.fromValues(Map.of("REGISTER_HASH_NICE", bad), new JsonObject()))
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("REGISTER_HASH_NICE = '" + bad + "'");
+    }
+    assertThat(ConfigLoader.fromValues(Map.of("REGISTER_HASH_NICE", "0"), new JsonObject()).registration().hashNice())
+        .isZero();
+  }
+
+  @Test
   void registrationAndDatabaseDefaults() {
     ServiceConfig config = ConfigLoader.fromValues(Map.of(), new JsonObject());
     assertThat(config.registration()).isEqualTo(new RegistrationConfig(16384, 19456, 2, 1,
-        Runtime.getRuntime().availableProcessors(), 16));
+        Runtime.getRuntime().availableProcessors(), 16, 10));
     assertThat(config.database().url()).isNull();
     assertThat(config.database().embedded()).isTrue();
     assertThat(config.database().dataDir()).isEqualTo(Path.of("data"));

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.registerservice.config.ConfigException;
+import dev.registerservice.config.Setting;
 import dev.registerservice.testing.RunningService;
+import dev.registerservice.testing.Scrape;
 import java.net.ServerSocket;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -15,22 +17,28 @@ import org.junit.jupiter.api.Timeout;
 class StartupWarmupTest {
 
   @Test
-  @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  void warmUpRequestsRunThroughTheRealPipelineBeforeStartReturns() throws Exception {
-    try (RunningService svc = RunningService.start(Map.of("REGISTER_WARMUP_REQUESTS", "50"))) {
+  @Timeout(value = 90, unit = TimeUnit.SECONDS)
+  void warmUpRequestsRunThroughEveryRouteBeforeStartReturns() throws Exception {
+    int rounds = 10;
+    int requests = rounds * StartupWarmup.EXCHANGES.size();
+    try (RunningService svc = RunningService.start(Map.of("REGISTER_WARMUP_REQUESTS", String.valueOf(requests)))) {
       // start() returns only after the warm-up, so its connections are already counted: each was a new
-      // connection that got a whole 200 response (the count is documented as showing in the meters).
-      assertThat(svc.scrape().sum("http_server_connections_accepted_total")).isEqualTo(50.0);
-      assertThat(svc.scrape().sum("http_server_requests_seconds_count", "code=\"200\"")).isEqualTo(50.0);
+      // connection that got a whole response (the count is documented as showing in the meters).
+      Scrape scrape = svc.scrape();
+      assertThat(scrape.sum("http_server_connections_accepted_total")).isEqualTo(requests);
+      assertThat(scrape.sum("http_server_requests_seconds_count", "code=\"200\"")).isEqualTo(3.0 * rounds);
+      assertThat(scrape.sum("http_server_requests_seconds_count", "method=\"POST\"")).isEqualTo(2.0 * rounds);
+      assertThat(scrape.sum("http_server_requests_seconds_count", "code=\"204\"")).isEqualTo(rounds);
+      assertThat(scrape.sum("http_server_requests_seconds_count", "code=\"404\"")).isEqualTo(rounds);
+      // Invalid posts: validated and answered, nobody hashed and nobody created.
+      assertThat(scrape.sum("registrations_total", "outcome=\"created\"")).isZero();
     }
   }
 
   @Test
-  @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  void noWarmUpByDefault() throws Exception {
-    try (RunningService svc = RunningService.start()) {
-      assertThat(svc.scrape().sum("http_server_connections_accepted_total")).isZero();
-    }
+  void onByDefaultWithEveryRouteSeveralTimes() {
+    int byDefault = Integer.parseInt(Setting.WARMUP_REQUESTS.defaultValue());
+    assertThat(byDefault).isGreaterThanOrEqualTo(50 * StartupWarmup.EXCHANGES.size());
   }
 
   @Test
@@ -48,7 +56,7 @@ class StartupWarmupTest {
     try (ServerSocket s = new ServerSocket(0)) {
       closedPort = s.getLocalPort();
     }
-    assertThat(StartupWarmup.run("127.0.0.1", closedPort, "/user/register", 10)).isZero();
+    assertThat(StartupWarmup.run("127.0.0.1", closedPort, 10)).isZero();
   }
 
   @Test

@@ -25,6 +25,8 @@ public final class RunningService implements AutoCloseable {
     env.put("REGISTER_SHUTDOWN_DRAIN_DELAY_SECONDS", "0");
     // No database unless a test asks for one (REGISTER_DB_URL, or REGISTER_DB_EMBEDDED with a data directory).
     env.put("REGISTER_DB_EMBEDDED", "false");
+    // Counters start at zero: no warm-up traffic unless a test asks for it (StartupWarmupTest, FirstRequestsIT).
+    env.put("REGISTER_WARMUP_REQUESTS", "0");
     env.putAll(overrides);
     return new RunningService(RegisterService.start(env));
   }

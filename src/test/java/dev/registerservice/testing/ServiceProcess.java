@@ -69,6 +69,8 @@ public final class ServiceProcess implements AutoCloseable {
     builder.environment().put("REGISTER_EVENT_LOOPS", "2");
     // No embedded PostgreSQL in the working directory unless a test asks for one with its own data directory.
     builder.environment().put("REGISTER_DB_EMBEDDED", "false");
+    // Counters start at zero: no warm-up traffic unless a test asks for it.
+    builder.environment().put("REGISTER_WARMUP_REQUESTS", "0");
     builder.environment().putAll(env);
     builder.redirectError(ProcessBuilder.Redirect.INHERIT);
     return new ServiceProcess(builder.start(), port, managementPort);
