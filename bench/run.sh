@@ -21,6 +21,7 @@
 #        STORM_RATE=200 (aborts/s)  STORM_PIPELINE=4  JAVA_OPTS=""
 #        CLOSE_ROUNDS=3 (0 = no connection-churn cases)  CLOSE_WARMUP=4 (s per server)  SIEGE_CONCURRENCY=25
 #        COLD_RUNS=3 (0 = no cold-start curves)  COLD_SECONDS=15
+#        FLOOD_ROUNDS=2 (0 = no registration-flood case; its other settings: bench/flood.sh)
 #        COLD_VARIANTS="jdk17-cds jdk25-aot jdk25-aot-warmup nginx" (jdk25-* only when JAVA25 exists, else
 #        "jdk17-cds jdk17-cds-warmup nginx"; also jdk17-plain,
 #        jdk25-plain, jdk17-cds-c1 (-XX:TieredStopAtLevel=1), jdk17-cds-notiered (-XX:-TieredCompilation),
@@ -497,5 +498,15 @@ meta storm "bench/abort_storm.py at $STORM_RATE connections/s for each E run, $S
 
 echo
 python3 "$BENCH_DIR/benchtool.py" report --dir "$SCRATCH" --out "$OUT" || { KEEP_SCRATCH=1; die "report failed"; }
+# Registration flood (FLOOD_ROUNDS, 2; 0 skips): after every other server has stopped, the page's p99 idle vs
+# during a registration flood, today's hashing settings vs the defaults, side by side (bench/flood.sh).
+if [ "${FLOOD_ROUNDS:-2}" != 0 ]; then
+  echo "== registration flood"
+  if FLOOD_ROUNDS=${FLOOD_ROUNDS:-2} "$BENCH_DIR/flood.sh" "$SCRATCH/flood.md"; then
+    { echo; cat "$SCRATCH/flood.md"; } >>"$OUT"
+  else
+    echo "bench: the registration flood case failed" >&2
+  fi
+fi
 echo
 echo "bench: wrote $OUT"

@@ -7,7 +7,7 @@ package dev.registerservice.config;
  * @param maxBodyBytes a POST body larger than this gets 413
  * @param hashThreads threads hashing passwords (default: available processors)
  * @param hashQueue hash jobs that may wait for a thread; one more gets 503 with {@code Retry-After}
- * @param hashNice the hashing threads' nice value, 0 to 19 (0: the process's own priority)
+ * @param hashNice how many nice values below the process the hashing threads run, 0 to 19 (0: the same)
  */
 public record RegistrationConfig(
     int maxBodyBytes,

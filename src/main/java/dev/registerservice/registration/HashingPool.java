@@ -36,8 +36,8 @@ public final class HashingPool {
   private volatile LongConsumer hashed = nanos -> { };
 
   /**
-   * @param nice the hashing threads' nice value (0: the process's priority), set by each thread as it starts
-   *     ({@link HashThreadPriority})
+   * @param nice how many nice values below the process the hashing threads run (0: the process's priority),
+   *     set by each thread as it starts ({@link HashThreadPriority})
    */
   public HashingPool(PasswordHasher hasher, int threads, int queue, int nice) {
     this.hasher = hasher;
