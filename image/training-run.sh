@@ -4,8 +4,8 @@
 #   JDK 25 and later: an AOT cache (-XX:AOTCacheOutput, JEP 483/514/515): classes loaded and linked, and
 #                     method profiles of the hot path, so the JIT compiles it sooner in every new pod;
 #   JDK 17 to 24:     an AppCDS archive (-XX:ArchiveClassesAtExit): the classes loaded.
-# The training load is the service's own start-up warm-up (REGISTER_WARMUP_REQUESTS: GET /user/register
-# through the real pipeline, before ready); then SIGTERM, and the JVM writes the archive at exit.
+# The training load is the service's own start-up warm-up (REGISTER_WARMUP_REQUESTS: every route through the
+# real pipeline, before ready; bounded at 15 s); then SIGTERM, and the JVM writes the archive at exit.
 # If the runtime JVM ever differs from the one that trained, it ignores the archive and starts as before.
 #
 # Usage: training-run.sh <jar> <archive directory> <JVM options the image runs with...>

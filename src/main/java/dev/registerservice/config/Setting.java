@@ -25,7 +25,7 @@ public enum Setting {
   SHUTDOWN_DRAIN_DELAY_SECONDS("REGISTER_SHUTDOWN_DRAIN_DELAY_SECONDS", "shutdown.drainDelaySeconds", "5"),
   SHUTDOWN_TIMEOUT_SECONDS("REGISTER_SHUTDOWN_TIMEOUT_SECONDS", "shutdown.timeoutSeconds", "20"),
   ACCESS_LOG("REGISTER_ACCESS_LOG", "log.access", "false"),
-  WARMUP_REQUESTS("REGISTER_WARMUP_REQUESTS", "http.warmupRequests", "700"),
+  WARMUP_REQUESTS("REGISTER_WARMUP_REQUESTS", "http.warmupRequests", "350"),
   MAX_REQUEST_BODY_BYTES("REGISTER_MAX_REQUEST_BODY_BYTES", "registration.maxBodyBytes", "16384"),
   ARGON2_MEMORY_KIB("REGISTER_ARGON2_MEMORY_KIB", "registration.argon2.memoryKib", "19456"),
   ARGON2_ITERATIONS("REGISTER_ARGON2_ITERATIONS", "registration.argon2.iterations", "2"),
