@@ -22,19 +22,14 @@ import dev.registerservice.management.Readiness;
 import dev.registerservice.metrics.AbortLogSummary;
 import dev.registerservice.metrics.BuildInfo;
 import dev.registerservice.metrics.ConnectionMetrics;
-import dev.registerservice.metrics.EventLoop;
-import dev.registerservice.metrics.GcPauses;
-import dev.registerservice.metrics.LoopLagProbe;
 import dev.registerservice.metrics.PrometheusHygiene;
 import dev.registerservice.metrics.ResponseMetrics;
-import dev.registerservice.metrics.StallDetector;
-import dev.registerservice.process.CgroupCpu;
-import dev.registerservice.process.CpuMetrics;
 import dev.registerservice.registration.HashingPool;
 import dev.registerservice.registration.HashingPoolMetrics;
 import dev.registerservice.registration.PasswordHasher;
 import dev.registerservice.registration.Registrar;
 import dev.registerservice.registration.RegistrationMetrics;
+import dev.registerservice.stall.LoopWatch;
 import dev.registerservice.storage.Database;
 import dev.registerservice.storage.DatabaseMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -52,10 +47,8 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -135,14 +128,14 @@ public final class RegisterService {
     VertxOptions options = new VertxOptions()
         .setEventLoopPoolSize(config.http().loops())
         .setPreferNativeTransport(config.http().transport() == Transport.EPOLL);
+    // The checker looks often enough to see a block soon after it passes the threshold.
+    options.setBlockedThreadCheckInterval(Math.max(5, Math.min(threshold / 4, 50)))
+        .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
+        .setMaxEventLoopExecuteTime(threshold)
+        .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS);
     VertxBuilder builder = Vertx.builder();
     if (config.management().metricsEnabled()) {
-      // The checker looks often enough to see a block soon after it passes the threshold.
-      options.setBlockedThreadCheckInterval(Math.max(5, Math.min(threshold / 4, 50)))
-          .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
-          .setMaxEventLoopExecuteTime(threshold)
-          .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
-          .setMetricsOptions(new MicrometerMetricsOptions()
+      options.setMetricsOptions(new MicrometerMetricsOptions()
               .setEnabled(true)
               .setJvmMetricsEnabled(true)
               .setNettyMetricsEnabled(true)
@@ -174,9 +167,6 @@ public final class RegisterService {
     String version = RegisterService.class.getPackage().getImplementationVersion();
     BuildInfo.register(meters, version == null ? "dev" : version, Internals.vertxVersion(), transport);
     new FileDescriptorMetrics().bindTo(meters);
-    // Read only with metrics on: its meters and the stall attribution are its only readers.
-    Optional<CgroupCpu> cgroup = metricsOn ? CgroupCpu.detect() : Optional.empty();
-    new CpuMetrics(cgroup).bindTo(meters);
 
     RegisterPage page = RegisterPage.render(config.page().bodyBytes(), config.page().chunkSize());
     ResponseTracker inFlight = new ResponseTracker();
@@ -207,9 +197,9 @@ public final class RegisterService {
         .head("/favicon.ico", registrations::favicon)
         .build(meters);
 
-    List<EventLoop> loops = Internals.eventLoops(traffic);
-    LoopWatch loopWatch = metricsOn ? LoopWatch.start(traffic, registry, loops, config.http().loops(),
-        config.eventLoops(), cgroup) : null;
+    LoopWatch loopWatch = LoopWatch.create(traffic, config.http().loops(), config.eventLoops());
+    loopWatch.bindTo(meters);
+    loopWatch.start();
 
     AtomicBoolean shuttingDown = new AtomicBoolean();
     List<TrafficVerticle> verticles = new CopyOnWriteArrayList<>();
@@ -224,56 +214,25 @@ public final class RegisterService {
     Readiness readiness = new Readiness();
     ManagementServer managementServer = await(ManagementServer.start(management, config.management().host(),
         config.management().port(), registry, readiness, config.eventLoops().readyMaxLagMs(),
-        () -> loopWatch != null && loopWatch.stalls().anyLoopStalled(),
-        () -> loopWatch == null ? 0 : loopWatch.lag().worstRecentP99Millis()));
+        loopWatch::anyLoopStalled, loopWatch::worstRecentP99Millis));
     // Before readiness: a new pod must not get its share of traffic with a cold JIT (REGISTER_WARMUP_REQUESTS).
     StartupWarmup.run(config.http().host(), servers.get(0).actualPort(), RegisterPageHandler.ROUTE,
         config.http().warmupRequests());
     readiness.listening();
     // Only now, so that a start-up failure above leaves no PostgreSQL behind; readiness never waits for it.
     database.start();
-    if (loopWatch != null) {
-      // Deploying on the loops loads classes for a few hundred ms; that is start-up, not a stall.
-      loopWatch.stalls().arm();
-    }
+    // Deploying on the loops loads classes for a few hundred ms; that is start-up, not a stall.
+    loopWatch.arm();
     management.setPeriodic(TimeUnit.SECONDS.toMillis(ABORT_SUMMARY_SECONDS),
         new AbortLogSummary(responses, ABORT_SUMMARY_SECONDS)::runOnTimer);
     GracefulShutdown shutdown = new GracefulShutdown(management, readiness, shuttingDown, servers, inFlight,
         openConnections, config.shutdown().drainDelaySeconds(), config.shutdown().timeoutSeconds());
     log.info("Listening: traffic on {}:{} ({} event loops, transport {}), management on {}:{}; config from {};"
             + " page {} bytes in {}-byte chunks",
-        config.http().host(), servers.get(0).actualPort(), loops.size(), transport, config.management().host(),
+        config.http().host(), servers.get(0).actualPort(), config.http().loops(), transport, config.management().host(),
         managementServer.port(), config.source(), page.length(), config.page().chunkSize());
     return new RegisterService(config, traffic, management, registry, servers, managementServer, loopWatch,
         shutdown, hashing, database);
-  }
-
-  /** The lag probe and the stall detector of the traffic loops, which run only with metrics on. */
-  private record LoopWatch(LoopLagProbe lag, StallDetector stalls) {
-    static LoopWatch start(Vertx traffic, PrometheusMeterRegistry registry, List<EventLoop> loops,
-        int expectedLoops, ServiceConfig.EventLoops config, Optional<CgroupCpu> cgroup) {
-      // The stall detector also keeps the cgroup reader alive, which the CPU meters read weakly.
-      StallDetector stalls = new StallDetector(registry, loops, config.stallThresholdMs(), Internals::taskStart,
-          new GcPauses(), cgroup);
-      Internals.onBlockedThread(traffic, stalls::onBlocked);
-      LoopLagProbe lag = new LoopLagProbe(registry, loops, config.lagProbeIntervalMs(), stalls,
-          Internals::pendingTasks);
-      verifyOneProbePerLoop(loops, expectedLoops);
-      lag.start();
-      return new LoopWatch(lag, stalls);
-    }
-  }
-
-  /** One probe per event loop, each on its own thread: otherwise some loop's stalls would go unseen. */
-  private static void verifyOneProbePerLoop(List<EventLoop> loops, int expected) {
-    HashSet<Thread> threads = new HashSet<>();
-    loops.forEach(loop -> threads.add(loop.thread()));
-    if (loops.size() != expected || threads.size() != expected) {
-      throw new StartupException("expected " + expected + " event loops on distinct threads, found " + loops.size()
-          + " loops on " + threads.size() + " threads");
-    }
-    log.info("Event-loop lag probes: one per loop on {} distinct threads {}", threads.size(),
-        loops.stream().map(EventLoop::name).toList());
   }
 
   public int httpPort() {
@@ -309,10 +268,7 @@ public final class RegisterService {
 
   /** Closes everything at once (tests; or after the drain). */
   public Future<Void> close() {
-    if (loopWatch != null) {
-      loopWatch.lag().stop();
-      loopWatch.stalls().close();
-    }
+    loopWatch.close();
     hashing.close();
     // The pool runs on the traffic Vert.x: close it (and stop an embedded PostgreSQL) first.
     return database.close()

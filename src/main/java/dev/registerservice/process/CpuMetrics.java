@@ -28,9 +28,9 @@ public final class CpuMetrics implements MeterBinder {
           .description("CPU time the process used, user and system, all threads")
           .register(registry);
     }
-    // Micrometer holds a function counter's object weakly: these read the CgroupCpu itself, which the stall
-    // detector keeps for the life of the service (a short-lived binder object would be collected, freezing
-    // the counters at their last value).
+    // Micrometer holds a function counter's object weakly: these read the CgroupCpu itself, which its owner
+    // (the LoopWatch) keeps for the life of the service (a short-lived binder object would be collected,
+    // freezing the counters at their last value).
     cgroup.ifPresent(cpu -> {
       FunctionCounter.builder("process.cpu.throttled", cpu, c -> c.value(CgroupCpu.THROTTLED_NANOS) / 1e9)
           .baseUnit("seconds")

@@ -1,4 +1,4 @@
-package dev.registerservice.metrics;
+package dev.registerservice.stall;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
