@@ -15,15 +15,26 @@ import java.util.concurrent.TimeUnit;
  * @param gc stop-the-world GC pause time over that window
  * @param throttled whether the cgroup's {@code nr_throttled} grew over that window
  * @param clockLate how much of the freeze the clock thread (not an event loop) was late too
+ * @param clockWaited the clock thread's own run-queue wait over the sampled window, -1 when unread: a
+ *     process that stood still because no CPU was free (starved), not because it was stopped
  * @param everyLoopLate whether every other loop had a late tick during the freeze
  * @param checkerSawTask whether Vert.x's blocked-thread checker saw one task hold the loop
  */
 public record Evidence(long freeze, long threshold, boolean schedstat, long ran, long waited, long gc,
-    boolean throttled, long clockLate, boolean everyLoopLate, boolean checkerSawTask) {
+    boolean throttled, long clockLate, long clockWaited, boolean everyLoopLate, boolean checkerSawTask) {
 
-  /** The whole process stood still: the clock thread was late over the freeze, and every loop with it. */
+  /**
+   * The whole process stood still: the clock thread was late over the freeze, and every loop with it. With
+   * the loop's schedstat, which already says the loop was not descheduled, the clock thread's lateness is
+   * enough (a safepoint stops the loops that are due and leaves the others in epoll).
+   */
   boolean processStoodStill() {
-    return freeze - clockLate < threshold && everyLoopLate;
+    return freeze - clockLate < threshold && (everyLoopLate || schedstat);
+  }
+
+  /** The clock thread spent at least half its lateness waiting for a CPU: the process was starved, not stopped. */
+  boolean clockStarved() {
+    return clockWaited >= 0 && clockLate > 0 && clockWaited >= clockLate / 2;
   }
 
   /** For the log line: the figures the cause was decided from, in milliseconds. */
@@ -31,7 +42,8 @@ public record Evidence(long freeze, long threshold, boolean schedstat, long ran,
   public String toString() {
     return "freeze " + ms(freeze) + " ms; loop thread " + (schedstat ? "ran " + ms(ran) + " ms, waited for a CPU "
         + ms(waited) + " ms" : "schedstat unread") + "; GC " + ms(gc) + " ms; throttled " + throttled
-        + "; clock thread late " + ms(clockLate) + " ms; every loop late " + everyLoopLate + "; checker saw a task "
+        + "; clock thread late " + ms(clockLate) + " ms" + (clockWaited < 0 ? "" : ", waited for a CPU "
+        + ms(clockWaited) + " ms") + "; every loop late " + everyLoopLate + "; checker saw a task "
         + checkerSawTask;
   }
 

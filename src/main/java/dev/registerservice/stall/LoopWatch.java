@@ -28,11 +28,13 @@ public final class LoopWatch implements MeterBinder, AutoCloseable {
   private final List<EventLoop> loops;
   private final Optional<CgroupCpu> cgroup;
   private final List<Optional<ThreadSchedstat>> schedstats;
+  private final EvidenceSampler sampler;
   private final StallDetector stalls;
   private final LoopLagProbe lag;
 
   private LoopWatch(List<EventLoop> loops, Optional<CgroupCpu> cgroup, List<Optional<ThreadSchedstat>> schedstats,
-      StallDetector stalls, LoopLagProbe lag) {
+      EvidenceSampler sampler, StallDetector stalls, LoopLagProbe lag) {
+    this.sampler = sampler;
     this.loops = loops;
     this.cgroup = cgroup;
     this.schedstats = schedstats;
@@ -51,12 +53,13 @@ public final class LoopWatch implements MeterBinder, AutoCloseable {
           + " blocked or stopped, and eventloop_cpu_seconds_total is absent for them");
     }
     StallLog stallLog = new StallLog(loops.size(), config.stallThresholdMs(), System::nanoTime);
+    EvidenceSampler sampler = new EvidenceSampler(new GcPauses(), cgroup, schedstats);
     StallDetector stalls = new StallDetector(loops, config.stallThresholdMs(), System::nanoTime,
-        Internals::taskStart, new EvidenceSampler(new GcPauses(), cgroup, schedstats), stallLog);
+        Internals::taskStart, sampler, stallLog);
     Internals.onBlockedThread(traffic, stalls::onBlocked);
     LoopLagProbe lag = new LoopLagProbe(loops, config.lagProbeIntervalMs(), System::nanoTime, stalls,
         Internals::pendingTasks);
-    return new LoopWatch(loops, cgroup, schedstats, stalls, lag);
+    return new LoopWatch(loops, cgroup, schedstats, sampler, stalls, lag);
   }
 
   /** The loop thread's schedstat: its kernel thread id is only known on the thread itself. */
@@ -112,6 +115,7 @@ public final class LoopWatch implements MeterBinder, AutoCloseable {
   public void close() {
     lag.stop();
     stalls.stop();
+    sampler.close();
     schedstats.forEach(schedstat -> schedstat.ifPresent(ThreadSchedstat::close));
     cgroup.ifPresent(CgroupCpu::close);
   }

@@ -11,6 +11,9 @@ final class Samples {
     long time;
     long gcMillis;
     long throttledPeriods;
+    /** The clock thread's own run-queue wait; {@code clockSchedstat} false when unread. */
+    long clockWaitNanos;
+    boolean clockSchedstat;
     final long[] cpuNanos;
     final long[] waitNanos;
     final boolean[] schedstat;

@@ -12,8 +12,10 @@ package dev.registerservice.stall;
  *   <li>the loop ran or waited for at least half the freeze together: whichever was longer decides. Waiting
  *       makes it {@code throttled} when the cgroup was throttled meanwhile (a throttled thread waits on its run
  *       queue too), {@code starved} otherwise; running makes it {@code blocked};</li>
- *   <li>the loop neither ran nor waited most of the freeze: {@code throttled} / {@code paused} when the whole
- *       process stood still (the clock thread and every loop late) with / without throttling; {@code blocked}
+ *   <li>the loop neither ran nor waited most of the freeze: when the whole process stood still (the clock
+ *       thread late over it, and every loop too unless schedstat was read): {@code throttled} with throttling,
+ *       else {@code starved} when the clock thread itself waited for a CPU at least half its lateness (a
+ *       safepoint that took long because its threads were starved), else {@code paused}; {@code blocked}
  *       when the checker saw one task hold the loop (asleep in a blocking call); {@code throttled} when the
  *       cgroup was throttled; {@code unknown} otherwise.</li>
  * </ol>
@@ -41,7 +43,10 @@ public final class StallAttribution {
       }
     }
     if (e.processStoodStill()) {
-      return e.throttled() ? StallCause.THROTTLED : StallCause.PAUSED;
+      if (e.throttled()) {
+        return StallCause.THROTTLED;
+      }
+      return e.clockStarved() ? StallCause.STARVED : StallCause.PAUSED;
     }
     if (e.checkerSawTask()) {
       return StallCause.BLOCKED;

@@ -42,6 +42,7 @@ public final class StallLog {
 
   void report(String loop, StallDetector.Freeze freeze, StallCause cause, Evidence evidence) {
     long millis = TimeUnit.NANOSECONDS.toMillis(freeze.end() - freeze.start());
+    log.debug("Stall on {}: {} ms, cause {} ({})", loop, millis, cause.label(), evidence);
     if (cause != StallCause.BLOCKED) {
       other[freeze.loop()].admit().ifPresent(heldBack -> log.warn("Event loop {} could not run tasks for {} ms"
               + " (stall threshold {} ms; {} more such stalls on it not logged since the last warning), cause {}: {}"

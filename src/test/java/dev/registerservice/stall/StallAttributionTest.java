@@ -19,14 +19,20 @@ class StallAttributionTest {
   /** Evidence in milliseconds, schedstat read. */
   private static Evidence seen(long freeze, long ran, long waited, long gc, boolean throttled, long clockLate,
       boolean everyLoopLate, boolean checker) {
+    return seen(freeze, ran, waited, gc, throttled, clockLate, -1, everyLoopLate, checker);
+  }
+
+  /** As above, with the clock thread's own run-queue wait read (ms). */
+  private static Evidence seen(long freeze, long ran, long waited, long gc, boolean throttled, long clockLate,
+      long clockWaited, boolean everyLoopLate, boolean checker) {
     return new Evidence(ms(freeze), THRESHOLD, true, ms(ran), ms(waited), ms(gc), throttled, ms(clockLate),
-        everyLoopLate, checker);
+        clockWaited < 0 ? -1 : ms(clockWaited), everyLoopLate, checker);
   }
 
   /** The same without schedstat (no /proc): what the attribution falls back to. */
   private static Evidence noSchedstat(Evidence e) {
     return new Evidence(e.freeze(), e.threshold(), false, 0, 0, e.gc(), e.throttled(), e.clockLate(),
-        e.everyLoopLate(), e.checkerSawTask());
+        e.clockWaited(), e.everyLoopLate(), e.checkerSawTask());
   }
 
   @Test
@@ -82,6 +88,12 @@ class StallAttributionTest {
     Evidence stopped = seen(3010, 2, 6, 0, false, 3001, true, false);
     assertThat(StallAttribution.cause(stopped)).isEqualTo(StallCause.PAUSED);
     assertThat(StallAttribution.cause(noSchedstat(stopped))).isEqualTo(StallCause.PAUSED);
+    // The clock thread read its own schedstat: stopped, it did not wait for a CPU either.
+    assertThat(StallAttribution.cause(seen(3010, 2, 6, 0, false, 3001, 4, true, false))).isEqualTo(StallCause.PAUSED);
+    // A safepoint: the loop that was due stood still with the clock thread; the other loop sat in epoll.
+    Evidence safepoint = seen(68, 1, 3, 0, false, 68, false, false);
+    assertThat(StallAttribution.cause(safepoint)).isEqualTo(StallCause.PAUSED);
+    assertThat(StallAttribution.cause(noSchedstat(safepoint))).isEqualTo(StallCause.UNKNOWN);
     // The same stand-still while the cgroup was throttled.
     assertThat(StallAttribution.cause(seen(420, 3, 10, 0, true, 410, true, false))).isEqualTo(StallCause.THROTTLED);
   }
@@ -90,6 +102,14 @@ class StallAttributionTest {
   void waitingWhileTheCgroupWasThrottledIsThrottled() {
     // A throttled cgroup's threads wait on their run queue: the quota, not a neighbour, took the CPU.
     assertThat(StallAttribution.cause(seen(300, 5, 280, 0, true, 0, false, false))).isEqualTo(StallCause.THROTTLED);
+  }
+
+  @Test
+  void aStandStillWhileTheClockThreadWaitedForACpuIsStarved() {
+    // A safepoint that took long because the threads it waited for were starved: the loop stood still at
+    // the safepoint, but the clock thread spent most of its lateness on a run queue.
+    assertThat(StallAttribution.cause(seen(240, 2, 10, 0, false, 230, 180, true, false))).isEqualTo(StallCause.STARVED);
+    assertThat(StallAttribution.cause(seen(240, 2, 10, 0, false, 230, 40, true, false))).isEqualTo(StallCause.PAUSED);
   }
 
   @Test
