@@ -27,9 +27,10 @@ import org.junit.jupiter.api.Timeout;
  * rules of {@code k8s/prometheusrule.yaml}): the packaged jar pinned to one core ({@code taskset -a -p -c 0})
  * beside two busy processes of higher priority on that core ({@code nice -n -10 taskset -c 0 yes}) for 8 s,
  * under one client's requests sent one after another.
- * Its loops wait for the CPU: the stalls are counted as {@code starved}, never {@code blocked} or
- * {@code unknown}, fewer {@code paused} than {@code starved} (a safepoint that waits for starved threads: see
- * design.md), and {@code eventloop_cpu_wait_seconds_total} shows the wait.
+ * Its loops wait for the CPU: the stalls are counted as {@code starved}, never {@code blocked}, with
+ * {@code paused} and {@code unknown} together under a quarter of {@code starved} (a loop stopped at a
+ * safepoint or asleep on a lock that waits for starved threads: see design.md), and
+ * {@code eventloop_cpu_wait_seconds_total} shows the wait.
  * Bounds: the hogs run 8 s and are killed in any case; every wait is at most 90 s.
  */
 class StarvedStallsPrometheusIT {
@@ -144,15 +145,14 @@ class StarvedStallsPrometheusIT {
       after.forEach((series, value) -> System.out.printf("%s %s -> %s%n", series, before.get(series), value));
       service.output().stream().filter(line -> line.contains("StallDetector")).forEach(System.out::println);
       for (String loop : LOOPS) {
-        for (String cause : List.of("blocked", "unknown")) {
-          assertThat(after.get(stalls(loop, cause)) - before.get(stalls(loop, cause)))
-              .as("%s stalls on %s while starved", cause, loop).isZero();
-        }
-        // A known limit (design.md): a safepoint that waits for starved threads stops the loops without their
-        // waiting for a CPU, and counts as paused. Starvation itself must dominate.
-        assertThat(after.get(stalls(loop, "paused")) - before.get(stalls(loop, "paused")))
-            .as("paused stalls on %s while starved", loop)
-            .isLessThan(after.get(stalls(loop, "starved")) - before.get(stalls(loop, "starved")));
+        assertThat(after.get(stalls(loop, "blocked")) - before.get(stalls(loop, "blocked")))
+            .as("blocked stalls on %s while starved", loop).isZero();
+        // Known limits (design.md): a loop stopped at a safepoint, or asleep on a lock, that waits for starved
+        // threads does not wait for a CPU itself: paused or unknown. Starvation itself must dominate.
+        double other = after.get(stalls(loop, "paused")) - before.get(stalls(loop, "paused"))
+            + after.get(stalls(loop, "unknown")) - before.get(stalls(loop, "unknown"));
+        assertThat(other).as("paused + unknown stalls on %s while starved", loop)
+            .isLessThan((after.get(stalls(loop, "starved")) - before.get(stalls(loop, "starved"))) / 4);
         // Over the 8 s, each loop waited for the CPU at least 1 s (in practice most of it).
         double waited = prometheus.single("increase(eventloop_cpu_wait_seconds_total{" + instance + ", loop=\""
             + loop + "\"}[1m])");

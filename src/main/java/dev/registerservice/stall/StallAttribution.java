@@ -9,9 +9,10 @@ package dev.registerservice.stall;
  *   <li>{@code gc}: GC pauses cover the freeze, so that without them it would have stayed under the threshold;</li>
  *   <li>{@code blocked}: the loop thread ran our code for at least the threshold, so that it would have
  *       stalled even with a CPU of its own (one long task or a burst of them), however long it also waited;</li>
- *   <li>the loop ran or waited for at least half the freeze together: whichever was longer decides. Waiting
- *       makes it {@code throttled} when the cgroup was throttled meanwhile (a throttled thread waits on its run
- *       queue too), {@code starved} otherwise; running makes it {@code blocked};</li>
+ *   <li>the loop ran, waited and stood in GC pauses for at least half the freeze together: the longest of the
+ *       three decides. GC makes it {@code gc}; waiting makes it {@code throttled} when the cgroup was throttled
+ *       meanwhile (a throttled thread waits on its run queue too), {@code starved} otherwise; running makes
+ *       it {@code blocked};</li>
  *   <li>the loop neither ran nor waited most of the freeze: when the whole process stood still (the clock
  *       thread late over it, and every loop too unless schedstat was read): {@code throttled} with throttling,
  *       else {@code starved} when the clock thread itself waited for a CPU at least half its lateness (a
@@ -35,7 +36,10 @@ public final class StallAttribution {
       if (e.ran() >= e.threshold()) {
         return StallCause.BLOCKED;
       }
-      if (e.ran() + e.waited() >= e.freeze() / 2) {
+      if (e.ran() + e.waited() + e.gc() >= e.freeze() / 2) {
+        if (e.gc() > e.waited() && e.gc() > e.ran()) {
+          return StallCause.GC;
+        }
         if (e.waited() >= e.ran()) {
           return e.throttled() ? StallCause.THROTTLED : StallCause.STARVED;
         }
