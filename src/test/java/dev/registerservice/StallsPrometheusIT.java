@@ -136,7 +136,9 @@ class StallsPrometheusIT {
             assertThat(frozen).allMatch(a -> List.of("pending", "firing").contains(a.getString("state")));
             System.out.println("alerts: " + frozen);
           });
-      assertThat(service.output()).anyMatch(line -> line.contains("cause paused"));
+      // The WARN "cause paused" may be held back by the per-loop log limit after an earlier stall (a GC at
+      // start-up); the count above is the proof. The stop must never be blamed on a task with its stack.
+      assertThat(service.output()).noneMatch(line -> line.contains("was blocked for"));
     }
   }
 
