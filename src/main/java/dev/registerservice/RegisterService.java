@@ -23,15 +23,13 @@ import dev.registerservice.management.Readiness;
 import dev.registerservice.metrics.AbortLogSummary;
 import dev.registerservice.metrics.BuildInfo;
 import dev.registerservice.metrics.ConnectionMetrics;
-import dev.registerservice.metrics.EventLoop;
 import dev.registerservice.metrics.PrometheusHygiene;
 import dev.registerservice.metrics.ResponseMetrics;
-import dev.registerservice.process.CgroupCpu;
-import dev.registerservice.process.CpuMetrics;
 import dev.registerservice.registration.HashingPool;
 import dev.registerservice.registration.HashingPoolMetrics;
 import dev.registerservice.registration.Registrar;
 import dev.registerservice.registration.RegistrationMetrics;
+import dev.registerservice.stall.LoopWatch;
 import dev.registerservice.storage.Database;
 import dev.registerservice.storage.DatabaseMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -46,7 +44,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -138,9 +135,6 @@ public final class RegisterService {
     String version = RegisterService.class.getPackage().getImplementationVersion();
     BuildInfo.register(meters, version == null ? "dev" : version, Internals.vertxVersion(), transport);
     new FileDescriptorMetrics().bindTo(meters);
-    // Read only with metrics on: its meters and the stall attribution are its only readers.
-    Optional<CgroupCpu> cgroup = metricsOn ? CgroupCpu.detect() : Optional.empty();
-    new CpuMetrics(cgroup).bindTo(meters);
 
     // The page.
     RegisterPage page = RegisterPage.render(config.page().bodyBytes(), config.page().chunkSize());
@@ -174,10 +168,9 @@ public final class RegisterService {
         .head("/favicon.ico", registrations::favicon)
         .build(meters);
 
-    // Event-loop lag and stalls.
-    List<EventLoop> loops = Internals.eventLoops(traffic);
-    LoopWatch loopWatch = metricsOn ? LoopWatch.start(traffic, registry, loops, config.http().loops(),
-        config.eventLoops(), cgroup) : null;
+    LoopWatch loopWatch = LoopWatch.create(traffic, config.http().loops(), config.eventLoops());
+    loopWatch.bindTo(meters);
+    loopWatch.start();
 
     // Health.
     Readiness readiness = new Readiness();
@@ -189,8 +182,7 @@ public final class RegisterService {
     Future<ManagementServer> managed = listening.compose(servers -> ManagementServer.start(management,
         config.management().host(), config.management().port(), registry, readiness,
         config.eventLoops().readyMaxLagMs(),
-        () -> loopWatch != null && loopWatch.stalls().anyLoopStalled(),
-        () -> loopWatch == null ? 0 : loopWatch.lag().worstRecentP99Millis()));
+        loopWatch::anyLoopStalled, loopWatch::worstRecentP99Millis));
     Future<RegisterService> started = managed
         .compose(managementServer -> StartupWarmup.start(config.http().host(),
             listening.result().get(0).actualPort(), config.http().warmupRequests()))
@@ -200,26 +192,22 @@ public final class RegisterService {
           readiness.listening();
           // Only now, so that a start-up failure above leaves no PostgreSQL behind; readiness never waits for it.
           database.start();
-          if (loopWatch != null) {
-            // Deploying on the loops loads classes for a few hundred ms; that is start-up, not a stall.
-            loopWatch.stalls().arm();
-          }
+          // Deploying on the loops loads classes for a few hundred ms; that is start-up, not a stall.
+          loopWatch.arm();
           management.setPeriodic(TimeUnit.SECONDS.toMillis(ABORT_SUMMARY_SECONDS),
               new AbortLogSummary(responses, ABORT_SUMMARY_SECONDS)::runOnTimer);
           GracefulShutdown shutdown = new GracefulShutdown(management, readiness, shuttingDown, servers, inFlight,
               openConnections, config.shutdown().drainDelaySeconds(), config.shutdown().timeoutSeconds());
           log.info("Listening: traffic on {}:{} ({} event loops, transport {}), management on {}:{}; config from {};"
                   + " page {} bytes in {}-byte chunks",
-              config.http().host(), servers.get(0).actualPort(), loops.size(), transport,
+              config.http().host(), servers.get(0).actualPort(), config.http().loops(), transport,
               config.management().host(), managementServer.port(), config.source(), page.length(),
               config.page().chunkSize());
           return new RegisterService(config, traffic, management, registry, servers, managementServer, loopWatch,
               shutdown, hashing, database);
         });
     return started.recover(err -> {
-      if (loopWatch != null) {
-        loopWatch.stop();
-      }
+      loopWatch.close();
       hashing.close();
       if (managed.succeeded()) {
         return managed.result().close().transform(closed -> Future.failedFuture(err));
@@ -273,9 +261,7 @@ public final class RegisterService {
 
   /** Closes everything at once (tests; or after the drain). */
   public Future<Void> close() {
-    if (loopWatch != null) {
-      loopWatch.stop();
-    }
+    loopWatch.close();
     hashing.close();
     // The pool runs on the traffic Vert.x: close it (and stop an embedded PostgreSQL) first.
     return database.close()

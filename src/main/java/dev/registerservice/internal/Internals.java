@@ -1,6 +1,6 @@
 package dev.registerservice.internal;
 
-import dev.registerservice.metrics.EventLoop;
+import dev.registerservice.stall.EventLoop;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;

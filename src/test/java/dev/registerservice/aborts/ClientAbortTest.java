@@ -3,7 +3,7 @@ package dev.registerservice.aborts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.registerservice.metrics.StallDetector;
+import dev.registerservice.stall.StallDetector;
 import dev.registerservice.testing.HealthyClients;
 import dev.registerservice.testing.LogCapture;
 import dev.registerservice.testing.RawHttp;

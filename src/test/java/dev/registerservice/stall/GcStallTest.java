@@ -1,4 +1,4 @@
-package dev.registerservice.metrics;
+package dev.registerservice.stall;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -42,7 +42,7 @@ class GcStallTest {
       });
       Scrape after = service.scrape();
       for (String loop : LOOPS) {
-        for (String cause : new String[] {"blocked", "gc", "paused", "throttled", "unknown"}) {
+        for (String cause : new String[] {"blocked", "gc", "paused", "throttled", "starved", "unknown"}) {
           String series = "eventloop_stalls_total{cause=\"" + cause + "\",loop=\"" + loop + "\"}";
           System.out.printf("%s %s -> %s%n", series, before.value(series), after.value(series));
         }

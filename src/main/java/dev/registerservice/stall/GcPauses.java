@@ -1,4 +1,4 @@
-package dev.registerservice.metrics;
+package dev.registerservice.stall;
 
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;

@@ -1,7 +1,8 @@
-package dev.registerservice.metrics;
+package dev.registerservice.stall;
 
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -13,6 +14,7 @@ import org.apache.logging.log4j.Logger;
 final class ProcessClock implements Runnable {
   private static final Logger log = LogManager.getLogger(ProcessClock.class);
 
+  private final LongSupplier nanoTime;
   private final long intervalNanos;
   private final long minGapNanos;
   private final LongConsumer onTick;
@@ -22,9 +24,10 @@ final class ProcessClock implements Runnable {
 
   /**
    * @param minGapNanos lateness from which a wake-up counts as a gap
-   * @param onTick called on this thread after every wake-up with {@code System.nanoTime()}
+   * @param onTick called on this thread after every wake-up with the time it woke
    */
-  ProcessClock(String name, long intervalNanos, long minGapNanos, LongConsumer onTick) {
+  ProcessClock(String name, LongSupplier nanoTime, long intervalNanos, long minGapNanos, LongConsumer onTick) {
+    this.nanoTime = nanoTime;
     this.intervalNanos = intervalNanos;
     this.minGapNanos = minGapNanos;
     this.onTick = onTick;
@@ -48,10 +51,10 @@ final class ProcessClock implements Runnable {
 
   @Override
   public void run() {
-    long expected = System.nanoTime() + intervalNanos;
+    long expected = nanoTime.getAsLong() + intervalNanos;
     while (!stopped) {
-      LockSupport.parkNanos(expected - System.nanoTime());
-      long now = System.nanoTime();
+      LockSupport.parkNanos(expected - nanoTime.getAsLong());
+      long now = nanoTime.getAsLong();
       if (now < expected) {
         continue; // woken early (spuriously, or by stop())
       }

@@ -1,9 +1,9 @@
-package dev.registerservice.metrics;
+package dev.registerservice.stall;
 
 /**
- * The last few time intervals ({@code System.nanoTime()}) in which something happened: GC pauses, or
- * stretches in which the clock thread could not run. Written rarely (only when such an interval ends),
- * read when a stall is attributed; a fixed ring, so nothing is allocated after construction.
+ * The last few time intervals (nanoseconds on the detector's clock) in which something happened: stretches
+ * in which the clock thread could not run, or a loop's late ticks. Written rarely (only when such an interval
+ * ends), read when a stall is attributed; a fixed ring, so nothing is allocated after construction.
  */
 final class Intervals {
   private final long[] starts;

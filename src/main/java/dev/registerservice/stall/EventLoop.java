@@ -1,4 +1,4 @@
-package dev.registerservice.metrics;
+package dev.registerservice.stall;
 
 import io.netty.util.concurrent.EventExecutor;
 

@@ -1,0 +1,53 @@
+package dev.registerservice.stall;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Everything known about one ended freeze of one loop when its cause is decided; the input of
+ * {@link StallAttribution}. All times in nanoseconds.
+ *
+ * @param freeze how long the loop could not run its tasks
+ * @param threshold the stall threshold
+ * @param schedstat whether the loop thread's schedstat was read around the freeze; if not, {@code ran} and
+ *     {@code waited} are 0 and mean nothing
+ * @param ran the loop thread's time on a CPU over the sampled window around the freeze
+ * @param waited the loop thread's time waiting on a run queue over that window
+ * @param gc stop-the-world GC pause time over that window
+ * @param throttled whether the cgroup's {@code nr_throttled} grew over that window
+ * @param clockLate how much of the freeze the clock thread (not an event loop) was late too
+ * @param clockWaited the clock thread's own run-queue wait over the sampled window, -1 when unread: a
+ *     process that stood still because no CPU was free (starved), not because it was stopped
+ * @param everyLoopLate whether every other loop had a late tick during the freeze
+ * @param checkerSawTask whether Vert.x's blocked-thread checker saw one task hold the loop
+ */
+public record Evidence(long freeze, long threshold, boolean schedstat, long ran, long waited, long gc,
+    boolean throttled, long clockLate, long clockWaited, boolean everyLoopLate, boolean checkerSawTask) {
+
+  /**
+   * The whole process stood still: the clock thread was late over the freeze, and every loop with it. With
+   * the loop's schedstat, which already says the loop was not descheduled, the clock thread's lateness is
+   * enough (a safepoint stops the loops that are due and leaves the others in epoll).
+   */
+  boolean processStoodStill() {
+    return freeze - clockLate < threshold && (everyLoopLate || schedstat);
+  }
+
+  /** The clock thread spent at least half its lateness waiting for a CPU: the process was starved, not stopped. */
+  boolean clockStarved() {
+    return clockWaited >= 0 && clockLate > 0 && clockWaited >= clockLate / 2;
+  }
+
+  /** For the log line: the figures the cause was decided from, in milliseconds. */
+  @Override
+  public String toString() {
+    return "freeze " + ms(freeze) + " ms; loop thread " + (schedstat ? "ran " + ms(ran) + " ms, waited for a CPU "
+        + ms(waited) + " ms" : "schedstat unread") + "; GC " + ms(gc) + " ms; throttled " + throttled
+        + "; clock thread late " + ms(clockLate) + " ms" + (clockWaited < 0 ? "" : ", waited for a CPU "
+        + ms(clockWaited) + " ms") + "; every loop late " + everyLoopLate + "; checker saw a task "
+        + checkerSawTask;
+  }
+
+  private static long ms(long nanos) {
+    return TimeUnit.NANOSECONDS.toMillis(nanos);
+  }
+}

@@ -1,0 +1,123 @@
+package dev.registerservice.stall;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The attribution on evidence recorded from real stalls (the figures of the service's WARN lines, threshold
+ * 100 ms unless said), and on the edges between causes. No clock, no sleeps: the function is pure.
+ */
+class StallAttributionTest {
+  private static final long THRESHOLD = ms(100);
+
+  private static long ms(long millis) {
+    return TimeUnit.MILLISECONDS.toNanos(millis);
+  }
+
+  /** Evidence in milliseconds, schedstat read. */
+  private static Evidence seen(long freeze, long ran, long waited, long gc, boolean throttled, long clockLate,
+      boolean everyLoopLate, boolean checker) {
+    return seen(freeze, ran, waited, gc, throttled, clockLate, -1, everyLoopLate, checker);
+  }
+
+  /** As above, with the clock thread's own run-queue wait read (ms). */
+  private static Evidence seen(long freeze, long ran, long waited, long gc, boolean throttled, long clockLate,
+      long clockWaited, boolean everyLoopLate, boolean checker) {
+    return new Evidence(ms(freeze), THRESHOLD, true, ms(ran), ms(waited), ms(gc), throttled, ms(clockLate),
+        clockWaited < 0 ? -1 : ms(clockWaited), everyLoopLate, checker);
+  }
+
+  /** The same without schedstat (no /proc): what the attribution falls back to. */
+  private static Evidence noSchedstat(Evidence e) {
+    return new Evidence(e.freeze(), e.threshold(), false, 0, 0, e.gc(), e.throttled(), e.clockLate(),
+        e.clockWaited(), e.everyLoopLate(), e.checkerSawTask());
+  }
+
+  @Test
+  void aFullCollectionIsGcWhateverElseTheLoopDid() {
+    // GcStallTest: a full collection of a large live heap, on a busy machine.
+    assertThat(StallAttribution.cause(seen(240, 1, 12, 248, false, 235, true, false))).isEqualTo(StallCause.GC);
+    assertThat(StallAttribution.cause(seen(556, 0, 8, 588, false, 547, true, false))).isEqualTo(StallCause.GC);
+    // A GC that leaves more than the threshold unexplained does not decide it alone.
+    assertThat(StallAttribution.cause(seen(400, 0, 380, 50, false, 0, false, false))).isEqualTo(StallCause.STARVED);
+    // The full suite beside its own starvation test: a collection and a wait for the CPU, neither enough
+    // alone; the collection was the longer part (this was "unknown" before GC time counted with the rest).
+    assertThat(StallAttribution.cause(seen(358, 10, 150, 227, false, 257, 72, false, false))).isEqualTo(StallCause.GC);
+  }
+
+  @Test
+  void aLoopThatWaitedForTheCpuIsStarvedNotPausedOrUnknown() {
+    // Five helpers' test suites on 2 cores: the clock thread and every loop late too, which without
+    // schedstat reads as a process-wide pause.
+    Evidence everyoneLate = seen(369, 0, 379, 0, false, 330, true, false);
+    assertThat(StallAttribution.cause(everyoneLate)).isEqualTo(StallCause.STARVED);
+    assertThat(StallAttribution.cause(noSchedstat(everyoneLate))).isEqualTo(StallCause.PAUSED);
+    // Only this loop late: without schedstat, unknown.
+    Evidence aloneLate = seen(180, 0, 182, 0, false, 52, false, false);
+    assertThat(StallAttribution.cause(aloneLate)).isEqualTo(StallCause.STARVED);
+    assertThat(StallAttribution.cause(noSchedstat(aloneLate))).isEqualTo(StallCause.UNKNOWN);
+  }
+
+  @Test
+  void aTaskThatWasPreemptedIsStarvedSoNoInnocentStackIsLogged() {
+    // A task held the loop 321 ms in wall time but ran 34 ms of it: the checker saw it, yet it was the CPU's
+    // absence that froze the loop. Without schedstat this was "blocked" with the task's stack.
+    Evidence preempted = seen(321, 34, 315, 0, false, 63, true, true);
+    assertThat(StallAttribution.cause(preempted)).isEqualTo(StallCause.STARVED);
+    assertThat(StallAttribution.cause(noSchedstat(preempted))).isEqualTo(StallCause.BLOCKED);
+  }
+
+  @Test
+  void ourCodeRunningForTheThresholdIsBlockedHoweverLongItAlsoWaited() {
+    // The first request's class loading on a busy machine: 256 ms on the CPU inside 2290 ms.
+    assertThat(StallAttribution.cause(seen(2290, 256, 1983, 0, false, 368, true, true))).isEqualTo(StallCause.BLOCKED);
+    // A 500 ms spin on a quiet machine.
+    assertThat(StallAttribution.cause(seen(512, 505, 4, 0, false, 0, false, true))).isEqualTo(StallCause.BLOCKED);
+    // A burst of short tasks: no single one for the checker, but the loop ran most of the freeze.
+    assertThat(StallAttribution.cause(seen(150, 90, 20, 0, false, 0, false, false))).isEqualTo(StallCause.BLOCKED);
+  }
+
+  @Test
+  void aTaskAsleepInABlockingCallIsBlocked() {
+    // Thread.sleep or blocking I/O on the loop: off the CPU, not waiting for one, the checker saw the task.
+    assertThat(StallAttribution.cause(seen(500, 1, 0, 0, false, 0, false, true))).isEqualTo(StallCause.BLOCKED);
+  }
+
+  @Test
+  void aStoppedProcessIsPausedOrThrottled() {
+    // SIGSTOP for 3 s: no thread ran or waited; the clock thread and every loop were late over it.
+    Evidence stopped = seen(3010, 2, 6, 0, false, 3001, true, false);
+    assertThat(StallAttribution.cause(stopped)).isEqualTo(StallCause.PAUSED);
+    assertThat(StallAttribution.cause(noSchedstat(stopped))).isEqualTo(StallCause.PAUSED);
+    // The clock thread read its own schedstat: stopped, it did not wait for a CPU either.
+    assertThat(StallAttribution.cause(seen(3010, 2, 6, 0, false, 3001, 4, true, false))).isEqualTo(StallCause.PAUSED);
+    // A safepoint: the loop that was due stood still with the clock thread; the other loop sat in epoll.
+    Evidence safepoint = seen(68, 1, 3, 0, false, 68, false, false);
+    assertThat(StallAttribution.cause(safepoint)).isEqualTo(StallCause.PAUSED);
+    assertThat(StallAttribution.cause(noSchedstat(safepoint))).isEqualTo(StallCause.UNKNOWN);
+    // The same stand-still while the cgroup was throttled.
+    assertThat(StallAttribution.cause(seen(420, 3, 10, 0, true, 410, true, false))).isEqualTo(StallCause.THROTTLED);
+  }
+
+  @Test
+  void waitingWhileTheCgroupWasThrottledIsThrottled() {
+    // A throttled cgroup's threads wait on their run queue: the quota, not a neighbour, took the CPU.
+    assertThat(StallAttribution.cause(seen(300, 5, 280, 0, true, 0, false, false))).isEqualTo(StallCause.THROTTLED);
+  }
+
+  @Test
+  void aStandStillWhileTheClockThreadWaitedForACpuIsStarved() {
+    // A safepoint that took long because the threads it waited for were starved: the loop stood still at
+    // the safepoint, but the clock thread spent most of its lateness on a run queue.
+    assertThat(StallAttribution.cause(seen(240, 2, 10, 0, false, 230, 180, true, false))).isEqualTo(StallCause.STARVED);
+    assertThat(StallAttribution.cause(seen(240, 2, 10, 0, false, 230, 40, true, false))).isEqualTo(StallCause.PAUSED);
+  }
+
+  @Test
+  void aLoneLoopOffTheCpuWithNothingElseIsUnknown() {
+    // Neither ran nor waited, no task seen, the rest of the process ran: nothing explains it.
+    assertThat(StallAttribution.cause(seen(200, 2, 3, 0, false, 0, false, false))).isEqualTo(StallCause.UNKNOWN);
+  }
+}
