@@ -20,12 +20,14 @@ import dev.registerservice.lifecycle.StartupWarmup;
 import dev.registerservice.management.ManagementServer;
 import dev.registerservice.management.Readiness;
 import dev.registerservice.metrics.AbortLogSummary;
+import dev.registerservice.metrics.AbortMetrics;
 import dev.registerservice.metrics.BuildInfo;
 import dev.registerservice.metrics.ConnectionMetrics;
 import dev.registerservice.metrics.EventLoop;
 import dev.registerservice.metrics.GcPauses;
 import dev.registerservice.metrics.LoopLagProbe;
 import dev.registerservice.metrics.PrometheusHygiene;
+import dev.registerservice.metrics.RequestMetrics;
 import dev.registerservice.metrics.ResponseMetrics;
 import dev.registerservice.metrics.StallDetector;
 import dev.registerservice.process.CgroupCpu;
@@ -180,7 +182,7 @@ public final class RegisterService {
 
     RegisterPage page = RegisterPage.render(config.page().bodyBytes(), config.page().chunkSize());
     ResponseTracker inFlight = new ResponseTracker();
-    ResponseMetrics responses = new ResponseMetrics(List.of(RegisterPageHandler.ROUTE), inFlight::inFlight);
+    ResponseMetrics responses = new ResponseMetrics(inFlight::inFlight);
     responses.bindTo(meters);
     OpenConnections openConnections = new OpenConnections();
     ConnectionMetrics connections = new ConnectionMetrics(openConnections::count);
@@ -197,15 +199,20 @@ public final class RegisterService {
     new DatabaseMetrics(database).bindTo(meters);
     RegistrationHandler registrations = new RegistrationHandler(new Registrar(hashing, database),
         new RegistrationMetrics(meters), inFlight, registration.maxBodyBytes(), accessLog);
-    RouteTable routes = RouteTable.builder()
+    RouteTable.Builder table = RouteTable.builder()
         .get(RegisterPageHandler.ROUTE, PageHeaders.around(registerPage::handle))
         .head(RegisterPageHandler.ROUTE, PageHeaders.around(registerPage::handle))
         .route(HttpMethod.POST, RegisterPageHandler.ROUTE, registrations::register)
         .get(RegistrationHandler.REGISTERED_ROUTE, registrations::registered)
         .head(RegistrationHandler.REGISTERED_ROUTE, registrations::registered)
         .get("/favicon.ico", registrations::favicon)
-        .head("/favicon.ico", registrations::favicon)
-        .build(meters);
+        .head("/favicon.ico", registrations::favicon);
+    RequestMetrics requests =
+        new RequestMetrics(table.paths(), RouteTable.RECOGNISED.stream().map(HttpMethod::name).toList());
+    requests.bindTo(meters);
+    AbortMetrics aborts = new AbortMetrics(table.exchanges());
+    aborts.bindTo(meters);
+    RouteTable routes = table.build(requests, aborts);
 
     List<EventLoop> loops = Internals.eventLoops(traffic);
     LoopWatch loopWatch = metricsOn ? LoopWatch.start(traffic, registry, loops, config.http().loops(),
@@ -237,7 +244,7 @@ public final class RegisterService {
       loopWatch.stalls().arm();
     }
     management.setPeriodic(TimeUnit.SECONDS.toMillis(ABORT_SUMMARY_SECONDS),
-        new AbortLogSummary(responses, ABORT_SUMMARY_SECONDS)::runOnTimer);
+        new AbortLogSummary(aborts, ABORT_SUMMARY_SECONDS)::runOnTimer);
     GracefulShutdown shutdown = new GracefulShutdown(management, readiness, shuttingDown, servers, inFlight,
         openConnections, config.shutdown().drainDelaySeconds(), config.shutdown().timeoutSeconds());
     log.info("Listening: traffic on {}:{} ({} event loops, transport {}), management on {}:{}; config from {};"

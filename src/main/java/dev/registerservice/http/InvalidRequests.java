@@ -1,6 +1,6 @@
 package dev.registerservice.http;
 
-import dev.registerservice.metrics.RejectReason;
+import dev.registerservice.internal.RejectReason;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;

@@ -1,9 +1,6 @@
 package dev.registerservice.internal;
 
-import dev.registerservice.metrics.AbortCause;
-import dev.registerservice.metrics.CloseReason;
 import dev.registerservice.metrics.ConnectionMetrics;
-import dev.registerservice.metrics.RejectReason;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
@@ -90,22 +87,24 @@ final class CloseTracker extends ChannelDuplexHandler {
   }
 
   /**
-   * A response's write failed. Returns the abort to count, or null when it is not a client abort (our own
-   * shutdown cut it). The errno says how the client went away; a timeout of ours counts as the client's, as
-   * it is a client that stopped reading. Called on the connection's loop before the channel goes inactive, so
-   * the connection's close reason follows the errno too.
+   * Why a response did not reach its client: the abort to count, or null when it is not a client abort (our
+   * shutdown cut it, or the connection was refused at the protocol level and counted as a rejection).
+   * {@code failure} is its failed write, or null when the connection closed before the response was written.
+   * The errno says how the client went away; a timeout of ours counts as the client's, as it is a client that
+   * stopped reading. Called on the connection's loop; a first failure also sets the connection's close reason.
    */
-  AbortCause responseFailed(Throwable failure) {
-    AbortCause cause = AbortCause.of(failure);
+  AbortCause abortCause(Throwable failure) {
+    AbortCause cause = failure == null ? null : AbortCause.of(failure);
     if (reason == null) {
       ending(cause == AbortCause.ECONNRESET ? CloseReason.CLIENT_RESET : CloseReason.CLIENT_CLOSE);
-      return cause;
+      return cause == null ? AbortCause.EOF : cause;
     }
     return switch (reason) {
       case WRITE_TIMEOUT, IDLE_TIMEOUT -> AbortCause.TIMEOUT;
-      case SHUTDOWN -> null;
-      case CLIENT_RESET -> cause == AbortCause.EOF ? AbortCause.ECONNRESET : cause;
-      default -> cause;
+      case SHUTDOWN, PROTOCOL_ERROR -> null;
+      case CLIENT_RESET -> cause == null || cause == AbortCause.EOF ? AbortCause.ECONNRESET : cause;
+      case CLIENT_CLOSE -> cause == null ? AbortCause.EOF : cause;
+      default -> cause == null ? AbortCause.OTHER : cause;
     };
   }
 

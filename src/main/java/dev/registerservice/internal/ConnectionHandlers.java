@@ -1,7 +1,6 @@
 package dev.registerservice.internal;
 
 import dev.registerservice.config.ServiceConfig;
-import dev.registerservice.metrics.AbortCause;
 import dev.registerservice.metrics.ConnectionMetrics;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
@@ -25,6 +24,7 @@ import java.util.function.BooleanSupplier;
  *                                               cap; lingering close
  *   exchanges      {@link Exchanges}            requests and responses in progress; decode failures, the 400
  *                                               for a late malformed body; the Date header
+ *   responseAborts {@link ResponseAborts}       every response that did not reach its client, on every route
  *   watchdog       {@link ProgressWatchdog}     idle and write timeouts
  *   handler        (Vert.x)
  * </pre>
@@ -32,6 +32,7 @@ import java.util.function.BooleanSupplier;
  * deadlines four times per shortest timeout.
  */
 public final class ConnectionHandlers {
+  private static final String RESPONSE_ABORTS = "responseAborts";
   private final ServiceConfig.Limits limits;
   private final ConnectionMetrics metrics;
   private final OpenConnections open;
@@ -79,6 +80,7 @@ public final class ConnectionHandlers {
     }
     pipeline.addBefore(Internals.HANDLER, "closeTracker", tracker);
     pipeline.addBefore(Internals.HANDLER, "exchanges", exchanges);
+    pipeline.addBefore(Internals.HANDLER, RESPONSE_ABORTS, new ResponseAborts(tracker));
     if (idleTimeoutNanos > 0 || writeTimeoutNanos > 0) {
       pipeline.addBefore(Internals.HANDLER, "watchdog",
           new ProgressWatchdog(idleTimeoutNanos, writeTimeoutNanos, exchanges, gate, tracker, sweep));
@@ -86,12 +88,14 @@ public final class ConnectionHandlers {
   }
 
   /**
-   * Why a response on this connection failed to finish: the abort to count, or null when it is not a client
-   * abort (our shutdown cut it). Asked of the connection's {@link CloseTracker}, the one place that decides.
+   * The route table dispatched this connection's next request: an abort of its response is counted in
+   * {@code recorder} ({@link ResponseAborts}).
    */
-  public static AbortCause responseFailed(HttpConnection connection, Throwable failure) {
-    CloseTracker tracker = trackerOf(connection);
-    return tracker == null ? AbortCause.of(failure) : tracker.responseFailed(failure);
+  public static void answering(HttpConnection connection, AbortRecorder recorder) {
+    ChannelPipeline pipeline = Internals.pipelineOf(connection);
+    if (pipeline != null && pipeline.get(RESPONSE_ABORTS) instanceof ResponseAborts aborts) {
+      aborts.answering(recorder);
+    }
   }
 
   /**

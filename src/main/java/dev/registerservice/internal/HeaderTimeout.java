@@ -1,6 +1,5 @@
 package dev.registerservice.internal;
 
-import dev.registerservice.metrics.CloseReason;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;

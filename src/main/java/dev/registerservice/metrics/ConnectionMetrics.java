@@ -1,5 +1,7 @@
 package dev.registerservice.metrics;
 
+import dev.registerservice.internal.RejectReason;
+import dev.registerservice.internal.CloseReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -2,7 +2,6 @@ package dev.registerservice.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.registerservice.metrics.CloseReason;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;

@@ -1,8 +1,6 @@
 package dev.registerservice.internal;
 
-import dev.registerservice.metrics.CloseReason;
 import dev.registerservice.metrics.ConnectionMetrics;
-import dev.registerservice.metrics.RejectReason;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

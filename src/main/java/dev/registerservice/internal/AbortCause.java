@@ -1,4 +1,4 @@
-package dev.registerservice.metrics;
+package dev.registerservice.internal;
 
 import io.netty.channel.unix.Errors;
 import io.vertx.core.VertxException;
