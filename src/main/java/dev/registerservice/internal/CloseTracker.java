@@ -8,6 +8,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.unix.UnixChannel;
 import io.vertx.core.Promise;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -37,6 +38,8 @@ final class CloseTracker extends ChannelDuplexHandler {
   private CloseReason reason;
   private boolean counted;
   private boolean lingerOnClose;
+  /** On NIO, which has no errno, reset and broken pipe are read from exception messages. */
+  private boolean nio;
 
   /** @param maxConnections more open connections than this, this one included, and it is refused at accept */
   CloseTracker(ConnectionMetrics metrics, OpenConnections open, BooleanSupplier shuttingDown, InboundGate gate,
@@ -56,6 +59,7 @@ final class CloseTracker extends ChannelDuplexHandler {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    nio = !(ctx.channel() instanceof UnixChannel);
     counted = true;
     open.add(this);
     metrics.accepted();
@@ -94,7 +98,7 @@ final class CloseTracker extends ChannelDuplexHandler {
    * stopped reading. Called on the connection's loop; a first failure also sets the connection's close reason.
    */
   AbortCause abortCause(Throwable failure) {
-    AbortCause cause = failure == null ? null : AbortCause.of(failure);
+    AbortCause cause = failure == null ? null : TransportErrors.classify(failure, nio);
     if (reason == null) {
       ending(cause == AbortCause.ECONNRESET ? CloseReason.CLIENT_RESET : CloseReason.CLIENT_CLOSE);
       return cause == null ? AbortCause.EOF : cause;
@@ -118,7 +122,7 @@ final class CloseTracker extends ChannelDuplexHandler {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (AbortCause.of(cause) == AbortCause.ECONNRESET) {
+    if (TransportErrors.classify(cause, nio) == AbortCause.ECONNRESET) {
       ending(CloseReason.CLIENT_RESET);
     }
     ctx.fireExceptionCaught(cause);

@@ -14,8 +14,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.HttpVersion;
 
 /**
@@ -76,11 +74,11 @@ final class Exchanges extends ChannelDuplexHandler {
       requests++;
       readingBody = !(msg instanceof LastHttpContent);
       if (request.decoderResult().isFailure()) {
-        tracker.rejected(rejectReason(request.decoderResult().cause()));
+        tracker.rejected(RejectReason.of(request.decoderResult().cause()));
       }
     } else if (msg instanceof HttpContent content && content.decoderResult().isFailure()) {
       // A malformed chunked body is a protocol error too: counted once, answered if we still can, lingering close.
-      tracker.rejected(rejectReason(content.decoderResult().cause()));
+      tracker.rejected(RejectReason.of(content.decoderResult().cause()));
       if (!answeredMalformedBody && heads == requests - 1 && responses == requests - 1) {
         answeredMalformedBody = true;
         answerBadRequest(ctx);
@@ -117,18 +115,5 @@ final class Exchanges extends ChannelDuplexHandler {
       responses++;
     }
     ctx.write(msg, promise);
-  }
-
-  private static RejectReason rejectReason(Throwable cause) {
-    if (cause instanceof StrictRequestDecoder.Rejected rejected) {
-      return rejected.reason;
-    }
-    if (cause instanceof TooLongHttpLineException) {
-      return RejectReason.URI_TOO_LONG;
-    }
-    if (cause instanceof TooLongHttpHeaderException) {
-      return RejectReason.HEADERS_TOO_LARGE;
-    }
-    return RejectReason.BAD_REQUEST;
   }
 }

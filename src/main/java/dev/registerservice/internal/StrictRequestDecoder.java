@@ -330,10 +330,10 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
         }
       }
     }
-    if (version == HttpVersion.HTTP_1_1 && hosts != 1) {
-      return RejectReason.MISSING_HOST;
-    }
     if (hosts > 1) {
+      return RejectReason.DUPLICATE_HOST;
+    }
+    if (version == HttpVersion.HTTP_1_1 && hosts == 0) {
       return RejectReason.MISSING_HOST;
     }
     if (badHost) {
