@@ -174,7 +174,7 @@ public final class RegisterService {
     // meters do nothing): the code that records is the same either way, and /metrics shows no series.
     MeterRegistry meters = metricsOn ? registry : new CompositeMeterRegistry();
     String version = RegisterService.class.getPackage().getImplementationVersion();
-    BuildInfo.register(meters, version == null ? "dev" : version, Internals.vertxVersion(), transport);
+    new BuildInfo(version == null ? "dev" : version, Internals.vertxVersion(), transport).bindTo(meters);
     new FileDescriptorMetrics().bindTo(meters);
     // Read only with metrics on: its meters and the stall attribution are its only readers.
     Optional<CgroupCpu> cgroup = metricsOn ? CgroupCpu.detect() : Optional.empty();

@@ -23,8 +23,8 @@ import java.util.function.BooleanSupplier;
  * seen here is ours; a close not seen here is the client's, and a read error or a failed write says which kind.
  *
  * <p>It also counts the connection (open, accepted, closed by reason), enforces the connection cap, and gives a
- * connection refused at the protocol level a lingering close, as nginx does: FIN after the 4xx, then the client's remaining input is read
- * and dropped for a bounded time, so closing never resets the 4xx away under the client.
+ * connection refused at the protocol level a lingering close, as nginx does: FIN after the refusal, then the client's remaining input is read
+ * and dropped for a bounded time, so closing never resets the refusal away under the client.
  */
 final class CloseTracker extends ChannelDuplexHandler {
   static final long LINGER_MILLIS = 2_000;
@@ -138,7 +138,7 @@ final class CloseTracker extends ChannelDuplexHandler {
     ctx.close(promise);
   }
 
-  /** FIN after what was written (the 4xx), keep reading and dropping for a while, then close. */
+  /** FIN after what was written (the refusal), keep reading and dropping for a while, then close. */
   private void lingeringClose(ChannelHandlerContext ctx, ChannelPromise promise) {
     gate.discard();
     ctx.channel().closeFuture().addListener(f -> promise.trySuccess());

@@ -73,7 +73,7 @@ final class HeaderTimeout extends ChannelInboundHandlerAdapter implements Connec
     tracker.ending(CloseReason.HEADER_TIMEOUT);
     gate.discard();
     // Written from here, before the decoder, straight to the socket: no response encoder is involved.
-    // Issue 14: with a Date like every other response (rare: formatting the head here costs nothing that matters).
+    // With a Date like every other response (rare: formatting the head here costs nothing that matters).
     ctx.writeAndFlush(Unpooled.wrappedBuffer(REQUEST_TIMEOUT.formatted(ResponseDate.now())
         .getBytes(StandardCharsets.US_ASCII))).addListener(ChannelFutureListener.CLOSE);
   }

@@ -42,7 +42,7 @@ public final class ConnectionMetrics implements MeterBinder {
     }
     for (RejectReason reason : RejectReason.values()) {
       rejected.put(reason, Counter.builder("http.server.requests.rejected")
-          .description("Requests refused with a 4xx before any handler ran, by reason")
+          .description("Requests refused by the protocol checks before any handler ran (400, 414, 431, 501, 505), by reason")
           .tag("reason", reason.label())
           .register(registry));
     }
