@@ -9,6 +9,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.UnixChannel;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.util.AttributeKey;
 import io.vertx.core.Promise;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -31,8 +33,10 @@ final class CloseTracker extends ChannelDuplexHandler {
 
   private final ConnectionMetrics metrics;
   private final OpenConnections open;
+  /** Where {@link ResponseAborts} and the http layer find this connection's tracker. */
+  static final AttributeKey<CloseTracker> KEY = AttributeKey.valueOf(CloseTracker.class, "closeTracker");
+
   private final BooleanSupplier shuttingDown;
-  private final InboundGate gate;
   private final long maxConnections;
   private ChannelHandlerContext ctx;
   private CloseReason reason;
@@ -42,12 +46,10 @@ final class CloseTracker extends ChannelDuplexHandler {
   private boolean nio;
 
   /** @param maxConnections more open connections than this, this one included, and it is refused at accept */
-  CloseTracker(ConnectionMetrics metrics, OpenConnections open, BooleanSupplier shuttingDown, InboundGate gate,
-      long maxConnections) {
+  CloseTracker(ConnectionMetrics metrics, OpenConnections open, BooleanSupplier shuttingDown, long maxConnections) {
     this.metrics = metrics;
     this.open = open;
     this.shuttingDown = shuttingDown;
-    this.gate = gate;
     this.maxConnections = maxConnections;
   }
 
@@ -59,6 +61,7 @@ final class CloseTracker extends ChannelDuplexHandler {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    ctx.channel().attr(KEY).set(this);
     nio = !(ctx.channel() instanceof UnixChannel);
     counted = true;
     open.add(this);
@@ -69,15 +72,41 @@ final class CloseTracker extends ChannelDuplexHandler {
     }
   }
 
+  /**
+   * Another handler decided to end the connection: it fires the {@link CloseReason} as a user event from the
+   * pipeline's head (as Netty's {@code IdleStateHandler} fires its {@code IdleStateEvent}), and this handler takes
+   * it. Other events pass on.
+   */
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof CloseReason why) {
+      ending(why);
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  /**
+   * A request or a body that failed to decode, seen here after the decoder: a protocol error, counted once by
+   * the reason the decoder's failure carries ({@link RejectReason#of}).
+   */
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof HttpObject http && http.decoderResult().isFailure()) {
+      rejected(RejectReason.of(http.decoderResult().cause()));
+    }
+    ctx.fireChannelRead(msg);
+  }
+
   /** Our side decided to end the connection for {@code why}; the first reason reported wins. */
-  void ending(CloseReason why) {
+  private void ending(CloseReason why) {
     if (reason == null) {
       reason = why;
     }
   }
 
   /** A request failed to decode or broke a protocol rule: counted once, answered, then a lingering close. */
-  void rejected(RejectReason why) {
+  private void rejected(RejectReason why) {
     ending(CloseReason.PROTOCOL_ERROR);
     metrics.rejected(why);
   }
@@ -140,7 +169,7 @@ final class CloseTracker extends ChannelDuplexHandler {
 
   /** FIN after what was written (the refusal), keep reading and dropping for a while, then close. */
   private void lingeringClose(ChannelHandlerContext ctx, ChannelPromise promise) {
-    gate.discard();
+    ctx.pipeline().fireUserEventTriggered(InboundGate.Discard.INPUT);
     ctx.channel().closeFuture().addListener(f -> promise.trySuccess());
     ChannelFuture flushed = ctx.writeAndFlush(Unpooled.EMPTY_BUFFER);
     flushed.addListener((ChannelFutureListener) f -> ((DuplexChannel) ctx.channel()).shutdownOutput());

@@ -24,12 +24,14 @@ import java.util.Arrays;
  * response ends; one listener per response, on its last write.
  */
 final class ResponseAborts extends ChannelDuplexHandler {
-  private final CloseTracker tracker;
+  /** Found on the channel ({@link CloseTracker#KEY}), installed before this handler. */
+  private CloseTracker tracker;
   /** Requests decoded whose response's last write has not been made yet, oldest (the one answered) first. */
   private final ArrayDeque<Exchange> open = new ArrayDeque<>(2);
 
-  ResponseAborts(CloseTracker tracker) {
-    this.tracker = tracker;
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    tracker = ctx.channel().attr(CloseTracker.KEY).get();
   }
 
   /** The route table dispatched the oldest request not yet dispatched; its aborts go to {@code recorder}. */

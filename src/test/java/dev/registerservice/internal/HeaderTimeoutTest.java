@@ -71,7 +71,7 @@ class HeaderTimeoutTest {
       // What the decoder made of the closing connection.
     }
     ByteBuf late = Unpooled.copiedBuffer(new byte[] {'G', 'E', 'T'});
-    p.gate.channelRead(p.channel.pipeline().firstContext(), late);
+    p.gate().channelRead(p.channel.pipeline().firstContext(), late);
     assertThat(late.refCnt()).as("dropped and released").isZero();
     assertThat((Object) p.channel.readInbound()).isNull();
   }

@@ -53,9 +53,9 @@ class ProgressWatchdogTest {
   @Test
   void aClosedConnectionLeavesTheSweepAndNoTimerHoldsIt() {
     PipelineUnderTest p = new PipelineUnderTest(10, 60, 30);
-    assertThat(p.sweep.size()).as("header timeout and watchdog").isEqualTo(2);
+    assertThat(p.sweep().size()).as("header timeout and watchdog").isEqualTo(2);
     p.channel.close();
-    assertThat(p.sweep.size()).isZero();
+    assertThat(p.sweep().size()).isZero();
   }
 
   @Test
