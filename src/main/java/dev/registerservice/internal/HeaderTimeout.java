@@ -27,7 +27,7 @@ final class HeaderTimeout extends ChannelInboundHandlerAdapter implements Connec
   private Exchanges exchanges;
   private ChannelHandlerContext ctx;
   private boolean waiting;
-  /** When the first byte of the request we wait for arrived, on the loop's ticker. */
+  /** When the first byte of the request we wait for arrived, on the sweep's clock ({@link ConnectionSweep#now}). */
   private long startedNanos;
   /** {@link Exchanges#requests()} at that first byte: once it grows, those headers are complete. */
   private long requestsAtStart;
@@ -54,7 +54,7 @@ final class HeaderTimeout extends ChannelInboundHandlerAdapter implements Connec
     // Bytes that arrive while a response is in progress or a body is being read are not a request's first byte.
     if (!waiting && !exchanges.responseInProgress() && !exchanges.readingBody()) {
       waiting = true;
-      startedNanos = ctx.executor().ticker().nanoTime();
+      startedNanos = sweep.now();
       requestsAtStart = exchanges.requests();
     }
     ctx.fireChannelRead(msg);

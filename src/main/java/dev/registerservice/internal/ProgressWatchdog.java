@@ -43,7 +43,7 @@ final class ProgressWatchdog extends ChannelDuplexHandler implements ConnectionS
     this.ctx = ctx;
     exchanges = ctx.channel().attr(Exchanges.KEY).get();
     gate = ctx.channel().attr(InboundGate.KEY).get();
-    activeAtNanos = ctx.executor().ticker().nanoTime();
+    activeAtNanos = sweep.now();
     movedAtNanos = activeAtNanos;
     sweep.add(this);
   }
