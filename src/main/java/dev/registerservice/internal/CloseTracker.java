@@ -56,7 +56,7 @@ final class CloseTracker extends ChannelDuplexHandler {
   /**
    * Counts the new connection; over the connection cap, closes it before anything is read (reason
    * {@code overload}). The cap lives here rather than in a handler of its own: it is one comparison at accept,
-   * and every handler costs each new connection a pipeline insertion.
+   * on the count this handler keeps anyway.
    */
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
