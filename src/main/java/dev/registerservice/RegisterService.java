@@ -21,9 +21,11 @@ import dev.registerservice.lifecycle.VertxInstances;
 import dev.registerservice.management.ManagementServer;
 import dev.registerservice.management.Readiness;
 import dev.registerservice.metrics.AbortLogSummary;
+import dev.registerservice.metrics.AbortMetrics;
 import dev.registerservice.metrics.BuildInfo;
 import dev.registerservice.metrics.ConnectionMetrics;
 import dev.registerservice.metrics.PrometheusHygiene;
+import dev.registerservice.metrics.RequestMetrics;
 import dev.registerservice.metrics.ResponseMetrics;
 import dev.registerservice.registration.HashingPool;
 import dev.registerservice.registration.HashingPoolMetrics;
@@ -133,13 +135,13 @@ public final class RegisterService {
 
     // Process meters.
     String version = RegisterService.class.getPackage().getImplementationVersion();
-    BuildInfo.register(meters, version == null ? "dev" : version, Internals.vertxVersion(), transport);
+    new BuildInfo(version == null ? "dev" : version, Internals.vertxVersion(), transport).bindTo(meters);
     new FileDescriptorMetrics().bindTo(meters);
 
     // The page.
     RegisterPage page = RegisterPage.render(config.page().bodyBytes(), config.page().chunkSize());
     ResponseTracker inFlight = new ResponseTracker();
-    ResponseMetrics responses = new ResponseMetrics(List.of(RegisterPageHandler.ROUTE), inFlight::inFlight);
+    ResponseMetrics responses = new ResponseMetrics(inFlight::inFlight);
     responses.bindTo(meters);
     OpenConnections openConnections = new OpenConnections();
     ConnectionMetrics connections = new ConnectionMetrics(openConnections::count);
@@ -158,15 +160,20 @@ public final class RegisterService {
         new RegistrationMetrics(meters), inFlight, registration.maxBodyBytes(), accessLog);
 
     // The routes.
-    RouteTable routes = RouteTable.builder()
+    RouteTable.Builder table = RouteTable.builder()
         .get(RegisterPageHandler.ROUTE, PageHeaders.around(registerPage::handle))
         .head(RegisterPageHandler.ROUTE, PageHeaders.around(registerPage::handle))
         .route(HttpMethod.POST, RegisterPageHandler.ROUTE, registrations::register)
         .get(RegistrationHandler.REGISTERED_ROUTE, registrations::registered)
         .head(RegistrationHandler.REGISTERED_ROUTE, registrations::registered)
         .get("/favicon.ico", registrations::favicon)
-        .head("/favicon.ico", registrations::favicon)
-        .build(meters);
+        .head("/favicon.ico", registrations::favicon);
+    RequestMetrics requests =
+        new RequestMetrics(table.paths(), RouteTable.RECOGNISED.stream().map(HttpMethod::name).toList());
+    requests.bindTo(meters);
+    AbortMetrics aborts = new AbortMetrics(table.exchanges());
+    aborts.bindTo(meters);
+    RouteTable routes = table.build(requests, aborts);
 
     LoopWatch loopWatch = LoopWatch.create(traffic, config.http().loops(), config.eventLoops());
     loopWatch.bindTo(meters);
@@ -195,7 +202,7 @@ public final class RegisterService {
           // Deploying on the loops loads classes for a few hundred ms; that is start-up, not a stall.
           loopWatch.arm();
           management.setPeriodic(TimeUnit.SECONDS.toMillis(ABORT_SUMMARY_SECONDS),
-              new AbortLogSummary(responses, ABORT_SUMMARY_SECONDS)::runOnTimer);
+              new AbortLogSummary(aborts, ABORT_SUMMARY_SECONDS)::runOnTimer);
           GracefulShutdown shutdown = new GracefulShutdown(management, readiness, shuttingDown, servers, inFlight,
               openConnections, config.shutdown().drainDelaySeconds(), config.shutdown().timeoutSeconds());
           log.info("Listening: traffic on {}:{} ({} event loops, transport {}), management on {}:{}; config from {};"

@@ -1,8 +1,5 @@
 package dev.registerservice.http;
 
-import dev.registerservice.internal.ConnectionHandlers;
-import dev.registerservice.metrics.AbortCause;
-import dev.registerservice.metrics.AbortPhase;
 import dev.registerservice.metrics.ResponseMetrics;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -17,7 +14,8 @@ import io.vertx.core.http.HttpVersion;
 
 /**
  * {@code GET} and {@code HEAD /user/register}: streams the pre-rendered page chunk by chunk, honouring
- * backpressure, and accounts for every response that the client abandons.
+ * backpressure. A response the client abandons is counted by the transport, as on every route
+ * ({@link RouteTable}); here it only stops the stream and releases its queued bytes.
  */
 public final class RegisterPageHandler {
   public static final String ROUTE = "/user/register";
@@ -117,7 +115,7 @@ public final class RegisterPageHandler {
         return;
       }
       if (result.failed()) {
-        failed(result.cause());
+        failed();
         return;
       }
       int size = chunks[completed].length();
@@ -136,16 +134,12 @@ public final class RegisterPageHandler {
       accessLog.log(request, 200, sentBytes, startNanos);
     }
 
-    private void failed(Throwable failure) {
+    private void failed() {
       if (done) {
         return;
       }
       done = true;
       inFlight.ended();
-      AbortCause cause = ConnectionHandlers.responseFailed(request.connection(), failure);
-      if (cause != null) {
-        metrics.aborted(ROUTE, cause, completed == 0 ? AbortPhase.BEFORE_HEADERS : AbortPhase.MID_BODY, sentBytes);
-      }
       metrics.queued(-queuedBytes);
       queuedBytes = 0;
       accessLog.log(request, AccessLog.CLIENT_CLOSED, sentBytes, startNanos);

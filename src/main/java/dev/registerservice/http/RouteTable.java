@@ -1,7 +1,9 @@
 package dev.registerservice.http;
 
+import dev.registerservice.internal.AbortRecorder;
+import dev.registerservice.internal.ConnectionHandlers;
+import dev.registerservice.metrics.AbortMetrics;
 import dev.registerservice.metrics.RequestMetrics;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -24,11 +26,13 @@ import java.util.stream.Collectors;
  *
  * <p>A plain map rather than vertx-web's Router: the traffic port has a handful of fixed paths, and this
  * keeps the per-request cost at one hash lookup with no routing context. Every response its handler ends is
- * recorded in {@link RequestMetrics} by method, route and status.
+ * recorded in {@link RequestMetrics} by method, route and status; every response that does not reach its
+ * client is counted once in {@link AbortMetrics} by route and method, by the connection's transport
+ * ({@link ConnectionHandlers#answering}), whichever handler answered: handlers need do nothing for it.
  */
 public final class RouteTable implements Handler<HttpServerRequest> {
   /** The methods of RFC 9110 and RFC 5789; anything else is not recognised. */
-  private static final List<HttpMethod> RECOGNISED = List.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST,
+  public static final List<HttpMethod> RECOGNISED = List.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST,
       HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.CONNECT, HttpMethod.OPTIONS, HttpMethod.TRACE, HttpMethod.PATCH);
   private static final Map<HttpMethod, Integer> METHOD_INDEX = indexOf(RECOGNISED);
   private static final CharSequence TEXT_PLAIN = HttpHeaders.createOptimized("text/plain; charset=utf-8");
@@ -38,23 +42,38 @@ public final class RouteTable implements Handler<HttpServerRequest> {
 
   private final Map<String, Route> routes;
   private final RequestMetrics requests;
+  /** Aborts of everything the table answers itself: unknown paths and methods, 405, {@code OPTIONS *}. */
+  private final AbortRecorder unmatchedAborts;
   /** Every method some route serves: the answer to {@code OPTIONS *}, which asks about the server as a whole. */
   private final CharSequence serverAllow;
 
-  /** {@code index}: the route's place in the {@code route} tag values of {@link RequestMetrics}. */
-  private record Route(int index, Map<HttpMethod, Handler<HttpServerRequest>> handlers, CharSequence allow) {
+  /**
+   * {@code index}: the route's place in the {@code route} tag values of {@link RequestMetrics}; {@code aborts}:
+   * where each served method's aborts are counted.
+   */
+  private record Route(int index, Map<HttpMethod, Handler<HttpServerRequest>> handlers,
+      Map<HttpMethod, AbortRecorder> aborts, CharSequence allow) {
   }
 
-  private RouteTable(Map<String, Map<HttpMethod, Handler<HttpServerRequest>>> table, MeterRegistry registry) {
+  private RouteTable(Map<String, Map<HttpMethod, Handler<HttpServerRequest>>> table, RequestMetrics requests,
+      AbortMetrics aborts) {
     Map<String, Route> routes = new HashMap<>();
     List<String> paths = new ArrayList<>(table.keySet());
-    table.forEach((path, handlers) -> routes.put(path, new Route(paths.indexOf(path), Map.copyOf(handlers),
-        HttpHeaders.createOptimized(
-            handlers.keySet().stream().map(HttpMethod::name).collect(Collectors.joining(", "))))));
+    int row = 0;
+    for (Map.Entry<String, Map<HttpMethod, Handler<HttpServerRequest>>> entry : table.entrySet()) {
+      Map<HttpMethod, AbortRecorder> recorders = new HashMap<>();
+      for (HttpMethod method : entry.getValue().keySet()) {
+        recorders.put(method, aborts.recorder(row++));
+      }
+      routes.put(entry.getKey(), new Route(paths.indexOf(entry.getKey()), Map.copyOf(entry.getValue()),
+          Map.copyOf(recorders), HttpHeaders.createOptimized(
+              entry.getValue().keySet().stream().map(HttpMethod::name).collect(Collectors.joining(", ")))));
+    }
     this.routes = Map.copyOf(routes);
+    this.unmatchedAborts = aborts.recorder(row);
     this.serverAllow = HttpHeaders.createOptimized(table.values().stream().flatMap(h -> h.keySet().stream())
         .distinct().map(HttpMethod::name).collect(Collectors.joining(", ")));
-    this.requests = new RequestMetrics(registry, paths, RECOGNISED.stream().map(HttpMethod::name).toList());
+    this.requests = requests;
   }
 
   public static Builder builder() {
@@ -68,6 +87,8 @@ public final class RouteTable implements Handler<HttpServerRequest> {
     Route route = routes.get(request.path());
     measure(request.response(), route == null ? routes.size() : route.index(),
         methodIndex == null ? RECOGNISED.size() : methodIndex);
+    AbortRecorder aborts = route == null ? null : route.aborts().get(method);
+    ConnectionHandlers.answering(request.connection(), aborts == null ? unmatchedAborts : aborts);
     if (methodIndex == null) {
       reply(request, 501, NOT_IMPLEMENTED);
       return;
@@ -129,9 +150,30 @@ public final class RouteTable implements Handler<HttpServerRequest> {
       return this;
     }
 
-    /** The table, recording every response its handler ends in {@code registry} ({@link RequestMetrics}). */
-    public RouteTable build(MeterRegistry registry) {
-      return new RouteTable(table, registry);
+    /** The paths in the order of the {@code route} values of {@link RequestMetrics}. */
+    public List<String> paths() {
+      return List.copyOf(table.keySet());
+    }
+
+    /**
+     * The (route, method) pairs the table serves, in the order it takes their recorders from
+     * {@link AbortMetrics}, then one ({@link RequestMetrics#UNMATCHED}, {@link RequestMetrics#OTHER_METHOD}) for
+     * every answer the table gives itself.
+     */
+    public List<AbortMetrics.Exchange> exchanges() {
+      List<AbortMetrics.Exchange> exchanges = new ArrayList<>();
+      table.forEach((path, handlers) -> handlers.keySet()
+          .forEach(method -> exchanges.add(new AbortMetrics.Exchange(path, method.name()))));
+      exchanges.add(new AbortMetrics.Exchange(RequestMetrics.UNMATCHED, RequestMetrics.OTHER_METHOD));
+      return exchanges;
+    }
+
+    /**
+     * The table, recording every response its handler ends in {@code requests} and every abort in
+     * {@code aborts}, which must have been made from {@link #paths()} and {@link #exchanges()}.
+     */
+    public RouteTable build(RequestMetrics requests, AbortMetrics aborts) {
+      return new RouteTable(table, requests, aborts);
     }
   }
 }

@@ -1,9 +1,6 @@
 package dev.registerservice.internal;
 
-import dev.registerservice.metrics.AbortCause;
-import dev.registerservice.metrics.CloseReason;
 import dev.registerservice.metrics.ConnectionMetrics;
-import dev.registerservice.metrics.RejectReason;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
@@ -11,6 +8,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.unix.UnixChannel;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.util.AttributeKey;
 import io.vertx.core.Promise;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -25,40 +25,44 @@ import java.util.function.BooleanSupplier;
  * seen here is ours; a close not seen here is the client's, and a read error or a failed write says which kind.
  *
  * <p>It also counts the connection (open, accepted, closed by reason), enforces the connection cap, and gives a
- * connection refused at the protocol level a lingering close, as nginx does: FIN after the 4xx, then the client's remaining input is read
- * and dropped for a bounded time, so closing never resets the 4xx away under the client.
+ * connection refused at the protocol level a lingering close, as nginx does: FIN after the refusal, then the client's remaining input is read
+ * and dropped for a bounded time, so closing never resets the refusal away under the client.
  */
 final class CloseTracker extends ChannelDuplexHandler {
   static final long LINGER_MILLIS = 2_000;
 
   private final ConnectionMetrics metrics;
   private final OpenConnections open;
+  /** Where {@link ResponseAborts} and the http layer find this connection's tracker. */
+  static final AttributeKey<CloseTracker> KEY = AttributeKey.valueOf(CloseTracker.class, "closeTracker");
+
   private final BooleanSupplier shuttingDown;
-  private final InboundGate gate;
   private final long maxConnections;
   private ChannelHandlerContext ctx;
   private CloseReason reason;
   private boolean counted;
   private boolean lingerOnClose;
+  /** On NIO, which has no errno, reset and broken pipe are read from exception messages. */
+  private boolean nio;
 
   /** @param maxConnections more open connections than this, this one included, and it is refused at accept */
-  CloseTracker(ConnectionMetrics metrics, OpenConnections open, BooleanSupplier shuttingDown, InboundGate gate,
-      long maxConnections) {
+  CloseTracker(ConnectionMetrics metrics, OpenConnections open, BooleanSupplier shuttingDown, long maxConnections) {
     this.metrics = metrics;
     this.open = open;
     this.shuttingDown = shuttingDown;
-    this.gate = gate;
     this.maxConnections = maxConnections;
   }
 
   /**
    * Counts the new connection; over the connection cap, closes it before anything is read (reason
    * {@code overload}). The cap lives here rather than in a handler of its own: it is one comparison at accept,
-   * and every handler costs each new connection a pipeline insertion.
+   * on the count this handler keeps anyway.
    */
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    ctx.channel().attr(KEY).set(this);
+    nio = !(ctx.channel() instanceof UnixChannel);
     counted = true;
     open.add(this);
     metrics.accepted();
@@ -68,15 +72,41 @@ final class CloseTracker extends ChannelDuplexHandler {
     }
   }
 
+  /**
+   * Another handler decided to end the connection: it fires the {@link CloseReason} as a user event from the
+   * pipeline's head (as Netty's {@code IdleStateHandler} fires its {@code IdleStateEvent}), and this handler takes
+   * it. Other events pass on.
+   */
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof CloseReason why) {
+      ending(why);
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  /**
+   * A request or a body that failed to decode, seen here after the decoder: a protocol error, counted once by
+   * the reason the decoder's failure carries ({@link RejectReason#of}).
+   */
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof HttpObject http && http.decoderResult().isFailure()) {
+      rejected(RejectReason.of(http.decoderResult().cause()));
+    }
+    ctx.fireChannelRead(msg);
+  }
+
   /** Our side decided to end the connection for {@code why}; the first reason reported wins. */
-  void ending(CloseReason why) {
+  private void ending(CloseReason why) {
     if (reason == null) {
       reason = why;
     }
   }
 
   /** A request failed to decode or broke a protocol rule: counted once, answered, then a lingering close. */
-  void rejected(RejectReason why) {
+  private void rejected(RejectReason why) {
     ending(CloseReason.PROTOCOL_ERROR);
     metrics.rejected(why);
   }
@@ -90,22 +120,24 @@ final class CloseTracker extends ChannelDuplexHandler {
   }
 
   /**
-   * A response's write failed. Returns the abort to count, or null when it is not a client abort (our own
-   * shutdown cut it). The errno says how the client went away; a timeout of ours counts as the client's, as
-   * it is a client that stopped reading. Called on the connection's loop before the channel goes inactive, so
-   * the connection's close reason follows the errno too.
+   * Why a response did not reach its client: the abort to count, or null when it is not a client abort (our
+   * shutdown cut it, or the connection was refused at the protocol level and counted as a rejection).
+   * {@code failure} is its failed write, or null when the connection closed before the response was written.
+   * The errno says how the client went away; a timeout of ours counts as the client's, as it is a client that
+   * stopped reading. Called on the connection's loop; a first failure also sets the connection's close reason.
    */
-  AbortCause responseFailed(Throwable failure) {
-    AbortCause cause = AbortCause.of(failure);
+  AbortCause abortCause(Throwable failure) {
+    AbortCause cause = failure == null ? null : TransportErrors.classify(failure, nio);
     if (reason == null) {
       ending(cause == AbortCause.ECONNRESET ? CloseReason.CLIENT_RESET : CloseReason.CLIENT_CLOSE);
-      return cause;
+      return cause == null ? AbortCause.EOF : cause;
     }
     return switch (reason) {
       case WRITE_TIMEOUT, IDLE_TIMEOUT -> AbortCause.TIMEOUT;
-      case SHUTDOWN -> null;
-      case CLIENT_RESET -> cause == AbortCause.EOF ? AbortCause.ECONNRESET : cause;
-      default -> cause;
+      case SHUTDOWN, PROTOCOL_ERROR -> null;
+      case CLIENT_RESET -> cause == null || cause == AbortCause.EOF ? AbortCause.ECONNRESET : cause;
+      case CLIENT_CLOSE -> cause == null ? AbortCause.EOF : cause;
+      default -> cause == null ? AbortCause.OTHER : cause;
     };
   }
 
@@ -119,7 +151,7 @@ final class CloseTracker extends ChannelDuplexHandler {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (AbortCause.of(cause) == AbortCause.ECONNRESET) {
+    if (TransportErrors.classify(cause, nio) == AbortCause.ECONNRESET) {
       ending(CloseReason.CLIENT_RESET);
     }
     ctx.fireExceptionCaught(cause);
@@ -135,9 +167,9 @@ final class CloseTracker extends ChannelDuplexHandler {
     ctx.close(promise);
   }
 
-  /** FIN after what was written (the 4xx), keep reading and dropping for a while, then close. */
+  /** FIN after what was written (the refusal), keep reading and dropping for a while, then close. */
   private void lingeringClose(ChannelHandlerContext ctx, ChannelPromise promise) {
-    gate.discard();
+    ctx.pipeline().fireUserEventTriggered(InboundGate.Discard.INPUT);
     ctx.channel().closeFuture().addListener(f -> promise.trySuccess());
     ChannelFuture flushed = ctx.writeAndFlush(Unpooled.EMPTY_BUFFER);
     flushed.addListener((ChannelFutureListener) f -> ((DuplexChannel) ctx.channel()).shutdownOutput());

@@ -1,7 +1,6 @@
 package dev.registerservice.internal;
 
 import dev.registerservice.config.ServiceConfig;
-import dev.registerservice.metrics.AbortCause;
 import dev.registerservice.metrics.ConnectionMetrics;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
@@ -21,10 +20,11 @@ import java.util.function.BooleanSupplier;
  *   headerTimeout  {@link HeaderTimeout}        first byte to decoded headers (408)
  *   httpDecoder    {@link StrictRequestDecoder} Vert.x's decoder plus the RFC 9112 checks
  *   httpEncoder    (Vert.x)
- *   closeTracker   {@link CloseTracker}         why the connection and its responses ended; the connection
- *                                               cap; lingering close
- *   exchanges      {@link Exchanges}            requests and responses in progress; decode failures, the 400
- *                                               for a late malformed body; the Date header
+ *   closeTracker   {@link CloseTracker}         why the connection and its responses ended; decode failures;
+ *                                               the connection cap; lingering close
+ *   exchanges      {@link Exchanges}            requests and responses in progress; the 400 for a late
+ *                                               malformed body; the Date header
+ *   responseAborts {@link ResponseAborts}       every response that did not reach its client, on every route
  *   watchdog       {@link ProgressWatchdog}     idle and write timeouts
  *   handler        (Vert.x)
  * </pre>
@@ -32,6 +32,7 @@ import java.util.function.BooleanSupplier;
  * deadlines four times per shortest timeout.
  */
 public final class ConnectionHandlers {
+  private static final String RESPONSE_ABORTS = "responseAborts";
   private final ServiceConfig.Limits limits;
   private final ConnectionMetrics metrics;
   private final OpenConnections open;
@@ -65,33 +66,51 @@ public final class ConnectionHandlers {
 
   /** Vert.x calls its connection handler before the first byte is read, so nothing is decoded yet. */
   public void install(HttpConnection connection) {
-    ChannelPipeline pipeline = Internals.pipelineOf(connection, writeQueueBytes);
-    ConnectionSweep sweep = sweepPeriodNanos == 0 ? null
-        : sweeps.computeIfAbsent(pipeline.channel().eventLoop(), loop -> new ConnectionSweep(loop, sweepPeriodNanos));
-    InboundGate gate = new InboundGate();
-    CloseTracker tracker = new CloseTracker(metrics, open, shuttingDown, gate, limits.maxConnections());
-    Exchanges exchanges = new Exchanges(tracker);
-    pipeline.replace(Internals.DECODER, Internals.DECODER, new StrictRequestDecoder(options));
-    pipeline.addBefore(Internals.DECODER, "gate", gate);
-    if (headerTimeoutNanos > 0) {
-      pipeline.addBefore(Internals.DECODER, "headerTimeout",
-          new HeaderTimeout(headerTimeoutNanos, exchanges, tracker, gate, sweep));
-    }
-    pipeline.addBefore(Internals.HANDLER, "closeTracker", tracker);
-    pipeline.addBefore(Internals.HANDLER, "exchanges", exchanges);
-    if (idleTimeoutNanos > 0 || writeTimeoutNanos > 0) {
-      pipeline.addBefore(Internals.HANDLER, "watchdog",
-          new ProgressWatchdog(idleTimeoutNanos, writeTimeoutNanos, exchanges, gate, tracker, sweep));
-    }
+    install(Internals.pipelineOf(connection, writeQueueBytes));
   }
 
   /**
-   * Why a response on this connection failed to finish: the abort to count, or null when it is not a client
-   * abort (our shutdown cut it). Asked of the connection's {@link CloseTracker}, the one place that decides.
+   * Puts the handlers into a pipeline that holds a decoder named {@link Internals#DECODER} (replaced by the
+   * strict one) and a last handler named {@link Internals#HANDLER}: Vert.x's, or a test's on an
+   * {@code EmbeddedChannel}. The handlers know each other only through the pipeline: user events
+   * ({@link CloseReason}, {@link InboundGate.Discard}) and channel attributes.
    */
-  public static AbortCause responseFailed(HttpConnection connection, Throwable failure) {
-    CloseTracker tracker = trackerOf(connection);
-    return tracker == null ? AbortCause.of(failure) : tracker.responseFailed(failure);
+  void install(ChannelPipeline pipeline) {
+    ConnectionSweep sweep = sweepPeriodNanos == 0 ? null
+        : sweeps.computeIfAbsent(pipeline.channel().eventLoop(), loop -> new ConnectionSweep(loop, sweepPeriodNanos));
+    pipeline.replace(Internals.DECODER, Internals.DECODER, new StrictRequestDecoder(options));
+    pipeline.addBefore(Internals.DECODER, "gate", new InboundGate());
+    if (headerTimeoutNanos > 0) {
+      pipeline.addBefore(Internals.DECODER, "headerTimeout", new HeaderTimeout(headerTimeoutNanos, sweep));
+    }
+    pipeline.addBefore(Internals.HANDLER, "closeTracker",
+        new CloseTracker(metrics, open, shuttingDown, limits.maxConnections()));
+    if (!pipeline.channel().isOpen()) {
+      // Over the connection cap: closed at once, nothing more to install.
+      return;
+    }
+    pipeline.addBefore(Internals.HANDLER, "exchanges", new Exchanges());
+    pipeline.addBefore(Internals.HANDLER, RESPONSE_ABORTS, new ResponseAborts());
+    if (idleTimeoutNanos > 0 || writeTimeoutNanos > 0) {
+      pipeline.addBefore(Internals.HANDLER, "watchdog",
+          new ProgressWatchdog(idleTimeoutNanos, writeTimeoutNanos, sweep));
+    }
+  }
+
+  /** The deadlines of one loop's connections, or null before its first connection; for tests. */
+  ConnectionSweep sweepOf(EventLoop loop) {
+    return sweeps.get(loop);
+  }
+
+  /**
+   * The route table dispatched this connection's next request: an abort of its response is counted in
+   * {@code recorder} ({@link ResponseAborts}).
+   */
+  public static void answering(HttpConnection connection, AbortRecorder recorder) {
+    ChannelPipeline pipeline = Internals.pipelineOf(connection);
+    if (pipeline != null && pipeline.get(RESPONSE_ABORTS) instanceof ResponseAborts aborts) {
+      aborts.answering(recorder);
+    }
   }
 
   /**
@@ -110,6 +129,6 @@ public final class ConnectionHandlers {
 
   private static CloseTracker trackerOf(HttpConnection connection) {
     ChannelPipeline pipeline = Internals.pipelineOf(connection);
-    return pipeline == null ? null : pipeline.get(CloseTracker.class);
+    return pipeline == null ? null : pipeline.channel().attr(CloseTracker.KEY).get();
   }
 }

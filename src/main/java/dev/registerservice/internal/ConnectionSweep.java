@@ -15,8 +15,11 @@ import java.util.concurrent.TimeUnit;
  * connection per request that held about a thousand closed connections (27 KB each) and multiplied GC pauses.
  * Here a connection joins a set when its handlers are added and leaves it when it closes.
  *
- * <p>Used on its loop only, so it needs no locking. The tick runs at a fixed rate; a tick that falls behind
- * (a stalled loop) only checks later, which for a timeout is harmless.
+ * <p>Used on its loop only, so it needs no locking. The tick runs at a fixed rate. Deadlines are kept on
+ * {@link #now()}, the loop's clock less the time the loop itself was stalled: when a tick comes more than two
+ * periods after the one before (a GC pause, a loop starved of CPU, a blocked handler), the excess is not
+ * counted against any connection, since the server, not the client, made no progress then. Without this a
+ * healthy client of a large response was closed by the write timeout on a machine loaded by CPU hogs.
  */
 final class ConnectionSweep {
   /** Something with deadlines to check; {@code nowNanos} is the loop's clock. */
@@ -27,6 +30,9 @@ final class ConnectionSweep {
   private final EventExecutor loop;
   private final long periodNanos;
   private final Set<Swept> swept = new LinkedHashSet<>();
+  /** Time the loop was stalled, excluded from {@link #now()}. */
+  private long stalledNanos;
+  private long lastTickNanos = -1;
   private final List<Swept> snapshot = new ArrayList<>();
   private ScheduledFuture<?> tick;
 
@@ -52,8 +58,18 @@ final class ConnectionSweep {
     return swept.size();
   }
 
+  /** The loop's clock without the stalls seen so far: what every deadline is measured on. */
+  long now() {
+    return loop.ticker().nanoTime() - stalledNanos;
+  }
+
   private void sweep() {
-    long now = loop.ticker().nanoTime();
+    long ticked = loop.ticker().nanoTime();
+    if (lastTickNanos >= 0 && ticked - lastTickNanos > 2 * periodNanos) {
+      stalledNanos += ticked - lastTickNanos - periodNanos;
+    }
+    lastTickNanos = ticked;
+    long now = now();
     // A check may close its connection, which removes it from the set.
     snapshot.addAll(swept);
     try {

@@ -1,6 +1,5 @@
 package dev.registerservice.internal;
 
-import dev.registerservice.metrics.RejectReason;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -15,17 +14,14 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AttributeKey;
 
 /**
  * After the HTTP codec, where requests come up and responses go down:
  * <ul>
  *   <li>counts decoded requests and completed responses, so the other handlers can tell "between requests",
  *       "reading a body" and "a response in progress" apart;
- *   <li>hands a request that failed to decode, or a body that did, to the {@link CloseTracker} as a protocol
- *       error with its reason;
  *   <li>answers a chunked body found malformed after its request went up (the bad bytes came in a later read)
  *       with a 400 and {@code Connection: close}, when nothing of its response has been written yet and every
  *       earlier response is complete; otherwise the response under way stands and the connection just closes.
@@ -33,11 +29,12 @@ import io.netty.handler.codec.http.HttpVersion;
  *   <li>puts a {@code Date} header on every response (RFC 9110 section 6.6.1), formatted at most once a second
  *       per loop by {@link ResponseDate}.
  * </ul>
- * One handler rather than three: each is a few lines on the same messages, and every handler costs each new
- * connection a pipeline insertion.
+ * Its progress is read by the timeouts through the channel attribute {@link #KEY}.
  */
 final class Exchanges extends ChannelDuplexHandler {
-  private final CloseTracker tracker;
+  /** Where {@link HeaderTimeout} and {@link ProgressWatchdog} read this connection's progress. */
+  static final AttributeKey<Exchanges> KEY = AttributeKey.valueOf(Exchanges.class, "exchanges");
+
   private long requests;
   private long heads;
   private long responses;
@@ -45,8 +42,9 @@ final class Exchanges extends ChannelDuplexHandler {
   private long writes;
   private boolean readingBody;
 
-  Exchanges(CloseTracker tracker) {
-    this.tracker = tracker;
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    ctx.channel().attr(KEY).set(this);
   }
 
   /** Requests whose header section has been decoded; grows by one per request. */
@@ -76,12 +74,8 @@ final class Exchanges extends ChannelDuplexHandler {
     if (msg instanceof HttpRequest request) {
       requests++;
       readingBody = !(msg instanceof LastHttpContent);
-      if (request.decoderResult().isFailure()) {
-        tracker.rejected(rejectReason(request.decoderResult().cause()));
-      }
     } else if (msg instanceof HttpContent content && content.decoderResult().isFailure()) {
-      // A malformed chunked body is a protocol error too: counted once, answered if we still can, lingering close.
-      tracker.rejected(rejectReason(content.decoderResult().cause()));
+      // A malformed chunked body: the CloseTracker counted it; answered here if we still can.
       if (!answeredMalformedBody && heads == requests - 1 && responses == requests - 1) {
         answeredMalformedBody = true;
         answerBadRequest(ctx);
@@ -118,18 +112,5 @@ final class Exchanges extends ChannelDuplexHandler {
       responses++;
     }
     ctx.write(msg, promise);
-  }
-
-  private static RejectReason rejectReason(Throwable cause) {
-    if (cause instanceof StrictRequestDecoder.Rejected rejected) {
-      return rejected.reason;
-    }
-    if (cause instanceof TooLongHttpLineException) {
-      return RejectReason.URI_TOO_LONG;
-    }
-    if (cause instanceof TooLongHttpHeaderException) {
-      return RejectReason.HEADERS_TOO_LARGE;
-    }
-    return RejectReason.BAD_REQUEST;
   }
 }

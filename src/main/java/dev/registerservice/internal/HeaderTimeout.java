@@ -1,6 +1,5 @@
 package dev.registerservice.internal;
 
-import dev.registerservice.metrics.CloseReason;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -10,8 +9,10 @@ import java.nio.charset.StandardCharsets;
 /**
  * The request-header timeout (slowloris): from a request's first byte to its decoded header section. Sits
  * before the HTTP decoder, where it sees the first byte; learns that the headers are complete from the
- * request count of {@link Exchanges}, after the decoder. Idle keep-alive connections are left to the idle
- * timeout, and bytes of a request body never start it. On expiry: a raw 408, input dropped, close.
+ * request count of {@link Exchanges}, after the decoder, read through the channel attribute {@link Exchanges#KEY}. Idle keep-alive connections are left to the idle
+ * timeout, and bytes of a request body never start it. On expiry: a raw 408, the user
+ * events {@link CloseReason#HEADER_TIMEOUT} (for the {@link CloseTracker}) and {@link InboundGate.Discard#INPUT}
+ * fired from the pipeline's head, close.
  *
  * <p>No timer of its own: the loop's {@link ConnectionSweep} checks the deadline, so a request whose headers
  * complete in time costs a clock read, not a scheduled task.
@@ -21,23 +22,18 @@ final class HeaderTimeout extends ChannelInboundHandlerAdapter implements Connec
       + "Content-Length: 0\r\nDate: %s\r\n\r\n";
 
   private final long timeoutNanos;
-  private final Exchanges exchanges;
-  private final CloseTracker tracker;
-  private final InboundGate gate;
   private final ConnectionSweep sweep;
+  /** Found on the channel ({@link Exchanges#KEY}) at the first read: it is installed after this handler. */
+  private Exchanges exchanges;
   private ChannelHandlerContext ctx;
   private boolean waiting;
-  /** When the first byte of the request we wait for arrived, on the loop's ticker. */
+  /** When the first byte of the request we wait for arrived, on the sweep's clock ({@link ConnectionSweep#now}). */
   private long startedNanos;
   /** {@link Exchanges#requests()} at that first byte: once it grows, those headers are complete. */
   private long requestsAtStart;
 
-  HeaderTimeout(long timeoutNanos, Exchanges exchanges, CloseTracker tracker, InboundGate gate,
-      ConnectionSweep sweep) {
+  HeaderTimeout(long timeoutNanos, ConnectionSweep sweep) {
     this.timeoutNanos = timeoutNanos;
-    this.exchanges = exchanges;
-    this.tracker = tracker;
-    this.gate = gate;
     this.sweep = sweep;
   }
 
@@ -49,13 +45,16 @@ final class HeaderTimeout extends ChannelInboundHandlerAdapter implements Connec
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (exchanges == null) {
+      exchanges = ctx.channel().attr(Exchanges.KEY).get();
+    }
     if (waiting && exchanges.requests() > requestsAtStart) {
       waiting = false;
     }
     // Bytes that arrive while a response is in progress or a body is being read are not a request's first byte.
     if (!waiting && !exchanges.responseInProgress() && !exchanges.readingBody()) {
       waiting = true;
-      startedNanos = ctx.executor().ticker().nanoTime();
+      startedNanos = sweep.now();
       requestsAtStart = exchanges.requests();
     }
     ctx.fireChannelRead(msg);
@@ -71,10 +70,10 @@ final class HeaderTimeout extends ChannelInboundHandlerAdapter implements Connec
       return;
     }
     waiting = false;
-    tracker.ending(CloseReason.HEADER_TIMEOUT);
-    gate.discard();
+    ctx.pipeline().fireUserEventTriggered(CloseReason.HEADER_TIMEOUT);
+    ctx.pipeline().fireUserEventTriggered(InboundGate.Discard.INPUT);
     // Written from here, before the decoder, straight to the socket: no response encoder is involved.
-    // Issue 14: with a Date like every other response (rare: formatting the head here costs nothing that matters).
+    // With a Date like every other response (rare: formatting the head here costs nothing that matters).
     ctx.writeAndFlush(Unpooled.wrappedBuffer(REQUEST_TIMEOUT.formatted(ResponseDate.now())
         .getBytes(StandardCharsets.US_ASCII))).addListener(ChannelFutureListener.CLOSE);
   }

@@ -1,6 +1,5 @@
 package dev.registerservice.internal;
 
-import dev.registerservice.metrics.CloseReason;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
@@ -20,11 +19,11 @@ import io.netty.channel.ChannelOutboundBuffer;
 final class ProgressWatchdog extends ChannelDuplexHandler implements ConnectionSweep.Swept {
   private final long idleTimeoutNanos;
   private final long writeTimeoutNanos;
-  private final Exchanges exchanges;
-  private final InboundGate gate;
-  private final CloseTracker tracker;
   private final ConnectionSweep sweep;
   private ChannelHandlerContext ctx;
+  /** Read through the channel's attributes ({@link Exchanges#KEY}, {@link InboundGate#KEY}). */
+  private Exchanges exchanges;
+  private InboundGate gate;
   private long lastActivity = -1;
   private long activeAtNanos;
   private Object stuckMessage;
@@ -33,20 +32,18 @@ final class ProgressWatchdog extends ChannelDuplexHandler implements ConnectionS
   private long movedAtNanos;
 
   /** A timeout of 0 is off. */
-  ProgressWatchdog(long idleTimeoutNanos, long writeTimeoutNanos, Exchanges exchanges, InboundGate gate,
-      CloseTracker tracker, ConnectionSweep sweep) {
+  ProgressWatchdog(long idleTimeoutNanos, long writeTimeoutNanos, ConnectionSweep sweep) {
     this.idleTimeoutNanos = idleTimeoutNanos;
     this.writeTimeoutNanos = writeTimeoutNanos;
-    this.exchanges = exchanges;
-    this.gate = gate;
-    this.tracker = tracker;
     this.sweep = sweep;
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    activeAtNanos = ctx.executor().ticker().nanoTime();
+    exchanges = ctx.channel().attr(Exchanges.KEY).get();
+    gate = ctx.channel().attr(InboundGate.KEY).get();
+    activeAtNanos = sweep.now();
     movedAtNanos = activeAtNanos;
     sweep.add(this);
   }
@@ -85,11 +82,12 @@ final class ProgressWatchdog extends ChannelDuplexHandler implements ConnectionS
   }
 
   /**
-   * Closes from this handler down, so Vert.x's handler above (which would wait for queued writes to reach a
+   * Says why to the {@link CloseTracker} with a user event from the pipeline's head, then closes from this
+   * handler down, so Vert.x's handler above (which would wait for queued writes to reach a
    * client that is not reading) is not in the way.
    */
   private void closeNow(CloseReason why) {
-    tracker.ending(why);
+    ctx.pipeline().fireUserEventTriggered(why);
     ctx.close();
   }
 

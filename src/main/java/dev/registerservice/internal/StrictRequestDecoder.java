@@ -1,6 +1,5 @@
 package dev.registerservice.internal;
 
-import dev.registerservice.metrics.RejectReason;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -27,8 +26,8 @@ import java.util.Map;
  * name), the header section once it is parsed (before Netty reconciles the framing headers), and the raw
  * bytes of every chunked body (size lines, extensions, delimiters, trailers), which Netty parses leniently
  * and privately. A refused request is marked as failed to decode with a {@link Rejected} cause: Vert.x then
- * runs the invalid-request handler (400/501/505 + close), the connection watch counts the reason and closes
- * lingering, and nothing after the refusal on this connection is decoded, so bytes smuggled behind it are
+ * runs the invalid-request handler (the status the reason carries + close), {@link Exchanges} reports the
+ * reason to the {@link CloseTracker}, which counts it and closes lingering, and nothing after the refusal on this connection is decoded, so bytes smuggled behind it are
  * never served. Each check is a byte loop over bytes Netty already touched: no regex, no allocation.
  */
 final class StrictRequestDecoder extends VertxHttpRequestDecoder {
@@ -331,10 +330,10 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
         }
       }
     }
-    if (version == HttpVersion.HTTP_1_1 && hosts != 1) {
-      return RejectReason.MISSING_HOST;
-    }
     if (hosts > 1) {
+      return RejectReason.DUPLICATE_HOST;
+    }
+    if (version == HttpVersion.HTTP_1_1 && hosts == 0) {
       return RejectReason.MISSING_HOST;
     }
     if (badHost) {

@@ -1,5 +1,6 @@
 package dev.registerservice.metrics;
 
+import dev.registerservice.internal.AbortCause;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.StringJoiner;
@@ -13,11 +14,11 @@ import org.apache.logging.log4j.Logger;
 public final class AbortLogSummary {
   private static final Logger log = LogManager.getLogger(AbortLogSummary.class);
 
-  private final ResponseMetrics responses;
+  private final AbortMetrics responses;
   private final long periodSeconds;
   private final Map<AbortCause, Long> seen = new EnumMap<>(AbortCause.class);
 
-  public AbortLogSummary(ResponseMetrics responses, long periodSeconds) {
+  public AbortLogSummary(AbortMetrics responses, long periodSeconds) {
     this.responses = responses;
     this.periodSeconds = periodSeconds;
     for (AbortCause cause : AbortCause.values()) {

@@ -1,5 +1,7 @@
 package dev.registerservice.metrics;
 
+import dev.registerservice.internal.RejectReason;
+import dev.registerservice.internal.CloseReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -40,7 +42,7 @@ public final class ConnectionMetrics implements MeterBinder {
     }
     for (RejectReason reason : RejectReason.values()) {
       rejected.put(reason, Counter.builder("http.server.requests.rejected")
-          .description("Requests refused with a 4xx before any handler ran, by reason")
+          .description("Requests refused by the protocol checks before any handler ran (400, 414, 431, 501, 505), by reason")
           .tag("reason", reason.label())
           .register(registry));
     }

@@ -11,8 +11,8 @@ import java.util.Set;
 
 /**
  * The one place that makes the stock Vert.x / Micrometer / Netty meters pass {@code promtool check metrics}
- * (see VERTX5-NOTES) and keeps their series stable across restarts. Must be configured on the registry
- * before any meter is registered.
+ * (their names and units are listed in docs/metrics.md) and keeps their series stable across restarts. Must
+ * be configured on the registry before any meter is registered.
  */
 public final class PrometheusHygiene implements MeterFilter {
   /**

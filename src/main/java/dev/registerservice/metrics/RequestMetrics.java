@@ -1,6 +1,7 @@
 package dev.registerservice.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.List;
@@ -17,7 +18,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * up once per (route, method, status) and kept in an array indexed by them; after that, recording is a few adds.
  * A response counts when its handler ends it, as in Vert.x's meters.
  */
-public final class RequestMetrics {
+public final class RequestMetrics implements MeterBinder {
   /** The {@code route} of a request whose path is in no route. */
   public static final String UNMATCHED = "unmatched";
   /** The {@code method} of a request whose method is not one the route table recognises. */
@@ -29,7 +30,7 @@ public final class RequestMetrics {
       Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(25), Duration.ofMillis(100),
       Duration.ofMillis(250), Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30)};
 
-  private final MeterRegistry registry;
+  private MeterRegistry registry;
   private final List<String> routes;
   private final List<String> methods;
   private final AtomicReferenceArray<Timer> timers;
@@ -39,11 +40,16 @@ public final class RequestMetrics {
    *     {@code routes.size()} for {@link #UNMATCHED}
    * @param methods the recognised methods; likewise {@code methods.size()} for {@link #OTHER_METHOD}
    */
-  public RequestMetrics(MeterRegistry registry, List<String> routes, List<String> methods) {
-    this.registry = registry;
+  public RequestMetrics(List<String> routes, List<String> methods) {
     this.routes = List.copyOf(routes);
     this.methods = List.copyOf(methods);
     this.timers = new AtomicReferenceArray<>((routes.size() + 1) * (methods.size() + 1) * STATUSES);
+  }
+
+  /** Its timers are registered on first use, one per (route, method, status): status codes are not known ahead. */
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    this.registry = registry;
   }
 
   /** Records one completed response that started at {@code startNanos} ({@code System.nanoTime()}). */

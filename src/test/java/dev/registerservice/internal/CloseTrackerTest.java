@@ -2,9 +2,6 @@ package dev.registerservice.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.registerservice.metrics.AbortCause;
-import dev.registerservice.metrics.CloseReason;
-import dev.registerservice.metrics.RejectReason;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.unix.Errors;
 import io.vertx.core.VertxException;
@@ -55,7 +52,7 @@ class CloseTrackerTest {
   @Test
   void aFailedWriteIsClassifiedByErrnoAndDecidesTheCloseReason() {
     PipelineUnderTest epipe = new PipelineUnderTest(0, 0, 0);
-    assertThat(epipe.tracker.responseFailed(errno(Errors.ERRNO_EPIPE_NEGATIVE))).isEqualTo(AbortCause.EPIPE);
+    assertThat(epipe.tracker().abortCause(errno(Errors.ERRNO_EPIPE_NEGATIVE))).isEqualTo(AbortCause.EPIPE);
     epipe.channel.unsafe().close(epipe.channel.newPromise());
     assertThat(epipe.closed(CloseReason.CLIENT_CLOSE)).isEqualTo(1);
 
@@ -63,34 +60,34 @@ class CloseTrackerTest {
     // A later write fails with a ClosedChannelException whose cause is the errno.
     ClosedChannelException later = new ClosedChannelException();
     later.initCause(errno(Errors.ERRNO_ECONNRESET_NEGATIVE));
-    assertThat(reset.tracker.responseFailed(later)).isEqualTo(AbortCause.ECONNRESET);
+    assertThat(reset.tracker().abortCause(later)).isEqualTo(AbortCause.ECONNRESET);
     reset.channel.unsafe().close(reset.channel.newPromise());
     assertThat(reset.closed(CloseReason.CLIENT_RESET)).isEqualTo(1);
 
     PipelineUnderTest fin = new PipelineUnderTest(0, 0, 0);
-    assertThat(fin.tracker.responseFailed(new HttpClosedException("Connection was closed")))
+    assertThat(fin.tracker().abortCause(new HttpClosedException("Connection was closed")))
         .isEqualTo(AbortCause.EOF);
   }
 
   @Test
   void aResponseCutByOurTimeoutIsATimeoutAndOneCutByShutdownIsNoAbort() {
     PipelineUnderTest timedOut = new PipelineUnderTest(0, 0, 0);
-    timedOut.tracker.ending(CloseReason.WRITE_TIMEOUT);
-    assertThat(timedOut.tracker.responseFailed(new VertxException("Connection was closed", true)))
+    timedOut.channel.pipeline().fireUserEventTriggered(CloseReason.WRITE_TIMEOUT);
+    assertThat(timedOut.tracker().abortCause(new VertxException("Connection was closed", true)))
         .isEqualTo(AbortCause.TIMEOUT);
 
     PipelineUnderTest shutdown = new PipelineUnderTest(0, 0, 0);
     shutdown.shuttingDown.set(true);
     shutdown.channel.close();
-    assertThat(shutdown.tracker.responseFailed(new HttpClosedException("Connection was closed"))).isNull();
+    assertThat(shutdown.tracker().abortCause(new HttpClosedException("Connection was closed"))).isNull();
     assertThat(shutdown.closed(CloseReason.SHUTDOWN)).isEqualTo(1);
   }
 
   @Test
   void theFirstReasonWins() {
     PipelineUnderTest p = new PipelineUnderTest(0, 0, 0);
-    p.tracker.ending(CloseReason.IDLE_TIMEOUT);
-    p.tracker.ending(CloseReason.OVERLOAD);
+    p.channel.pipeline().fireUserEventTriggered(CloseReason.IDLE_TIMEOUT);
+    p.channel.pipeline().fireUserEventTriggered(CloseReason.OVERLOAD);
     p.channel.close();
     assertThat(p.closed(CloseReason.IDLE_TIMEOUT)).isEqualTo(1);
     assertThat(p.closedInTotal()).isEqualTo(1);

@@ -2,7 +2,6 @@ package dev.registerservice.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.registerservice.metrics.CloseReason;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -72,7 +71,7 @@ class HeaderTimeoutTest {
       // What the decoder made of the closing connection.
     }
     ByteBuf late = Unpooled.copiedBuffer(new byte[] {'G', 'E', 'T'});
-    p.gate.channelRead(p.channel.pipeline().firstContext(), late);
+    p.gate().channelRead(p.channel.pipeline().firstContext(), late);
     assertThat(late.refCnt()).as("dropped and released").isZero();
     assertThat((Object) p.channel.readInbound()).isNull();
   }

@@ -1,31 +1,29 @@
 package dev.registerservice.internal;
 
-import dev.registerservice.metrics.CloseReason;
 import dev.registerservice.metrics.ConnectionMetrics;
-import dev.registerservice.metrics.RejectReason;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import dev.registerservice.config.ServiceConfig;
+import io.vertx.core.http.HttpServerOptions;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The per-connection handlers on an {@link EmbeddedChannel}, in the order {@link ConnectionHandlers} installs
- * them, with Netty's plain request decoder in place of Vert.x's, and the loop's clock under the test's control.
+ * The per-connection handlers on an {@link EmbeddedChannel}, put there by the service's own
+ * {@link ConnectionHandlers#install(io.netty.channel.ChannelPipeline)} with the real {@link StrictRequestDecoder},
+ * and the loop's clock under the test's control. What the handlers pass up arrives in the channel's inbound queue.
  */
 final class PipelineUnderTest {
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   final OpenConnections open;
   final ConnectionMetrics metrics;
   final AtomicBoolean shuttingDown = new AtomicBoolean();
-  final InboundGate gate = new InboundGate();
-  final CloseTracker tracker;
-  final Exchanges exchanges;
   final EmbeddedChannel channel;
-  final ConnectionSweep sweep;
+  private final ConnectionHandlers handlers;
 
   PipelineUnderTest(int headerTimeoutSeconds, int idleTimeoutSeconds, int writeTimeoutSeconds) {
     this(new OpenConnections(), 1_000, headerTimeoutSeconds, idleTimeoutSeconds, writeTimeoutSeconds);
@@ -36,25 +34,29 @@ final class PipelineUnderTest {
     this.open = open;
     this.metrics = new ConnectionMetrics(open::count);
     metrics.bindTo(registry);
-    tracker = new CloseTracker(metrics, open, shuttingDown::get, gate, maxConnections);
-    exchanges = new Exchanges(tracker);
     channel = new EmbeddedChannel();
     channel.freezeTime();
-    sweep = new ConnectionSweep(channel.eventLoop(), ConnectionSweep.periodFor(
-        TimeUnit.SECONDS.toNanos(headerTimeoutSeconds), TimeUnit.SECONDS.toNanos(idleTimeoutSeconds),
-        TimeUnit.SECONDS.toNanos(writeTimeoutSeconds)));
-    channel.pipeline().addLast(gate);
-    if (headerTimeoutSeconds > 0) {
-      channel.pipeline().addLast(new HeaderTimeout(TimeUnit.SECONDS.toNanos(headerTimeoutSeconds), exchanges,
-          tracker, gate, sweep));
-    }
-    channel.pipeline().addLast(new HttpRequestDecoder());
-    channel.pipeline().addLast(tracker);
-    channel.pipeline().addLast(exchanges);
-    if (idleTimeoutSeconds > 0 || writeTimeoutSeconds > 0) {
-      channel.pipeline().addLast(new ProgressWatchdog(TimeUnit.SECONDS.toNanos(idleTimeoutSeconds),
-          TimeUnit.SECONDS.toNanos(writeTimeoutSeconds), exchanges, gate, tracker, sweep));
-    }
+    // Stand-ins for Vert.x's decoder (replaced by the install) and its handler (messages pass on to the test).
+    channel.pipeline().addLast(Internals.DECODER, new ChannelInboundHandlerAdapter());
+    channel.pipeline().addLast(Internals.HANDLER, new ChannelInboundHandlerAdapter());
+    handlers = new ConnectionHandlers(new ServiceConfig.Limits(maxConnections, headerTimeoutSeconds, idleTimeoutSeconds,
+        writeTimeoutSeconds), metrics, open, shuttingDown::get, new HttpServerOptions(), 65_536);
+    handlers.install(channel.pipeline());
+  }
+
+  /** The connection's close tracker, as the http layer finds it. */
+  CloseTracker tracker() {
+    return channel.attr(CloseTracker.KEY).get();
+  }
+
+  /** The loop's deadline sweep. */
+  ConnectionSweep sweep() {
+    return handlers.sweepOf(channel.eventLoop());
+  }
+
+  /** The connection's inbound gate. */
+  InboundGate gate() {
+    return channel.attr(InboundGate.KEY).get();
   }
 
   void send(String bytes) {

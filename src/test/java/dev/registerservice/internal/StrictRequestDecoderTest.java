@@ -2,7 +2,6 @@ package dev.registerservice.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.registerservice.metrics.RejectReason;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderResult;

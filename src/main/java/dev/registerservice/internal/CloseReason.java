@@ -1,4 +1,4 @@
-package dev.registerservice.metrics;
+package dev.registerservice.internal;
 
 import java.util.Locale;
 
@@ -20,7 +20,7 @@ public enum CloseReason {
   SHUTDOWN,
   /** Refused at accept because the connection limit was reached. */
   OVERLOAD,
-  /** The request could not be decoded; answered with a 4xx and closed. */
+  /** The request could not be decoded or broke a protocol rule; answered with its refusal status and closed. */
   PROTOCOL_ERROR;
 
   /** The tag value: the name in lower case. */

@@ -1,4 +1,4 @@
-package dev.registerservice.metrics;
+package dev.registerservice.internal;
 
 import java.util.Locale;
 

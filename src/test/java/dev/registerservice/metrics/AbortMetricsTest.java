@@ -1,0 +1,43 @@
+package dev.registerservice.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.registerservice.internal.AbortCause;
+import dev.registerservice.internal.AbortPhase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class AbortMetricsTest {
+  private static final List<AbortMetrics.Exchange> EXCHANGES = List.of(
+      new AbortMetrics.Exchange("/a", "GET"), new AbortMetrics.Exchange("/a", "POST"),
+      new AbortMetrics.Exchange("unmatched", "other"));
+
+  @Test
+  void everySeriesExistsFromTheStartSoTheScrapeNeverChangesShape() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    new AbortMetrics(EXCHANGES).bindTo(registry);
+    assertThat(registry.get("http.server.client.aborts").counters())
+        .hasSize(3 * AbortCause.values().length * AbortPhase.values().length);
+  }
+
+  @Test
+  void abortsAreCountedByCausePhaseRouteAndMethodAndSummedPerCauseForTheLog() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    AbortMetrics metrics = new AbortMetrics(EXCHANGES);
+    metrics.bindTo(registry);
+    metrics.recorder(0).aborted(AbortCause.EPIPE, AbortPhase.MID_BODY, 4096);
+    metrics.recorder(1).aborted(AbortCause.EPIPE, AbortPhase.BEFORE_HEADERS, 0);
+    metrics.recorder(0).aborted(AbortCause.ECONNRESET, AbortPhase.MID_BODY, 8192);
+
+    assertThat(registry.get("http.server.client.aborts")
+        .tags("cause", "epipe", "phase", "mid_body", "route", "/a", "method", "GET").counter().count()).isEqualTo(1);
+    assertThat(registry.get("http.server.client.aborts")
+        .tags("cause", "epipe", "phase", "before_headers", "route", "/a", "method", "POST").counter().count())
+        .isEqualTo(1);
+    assertThat(metrics.abortCount(AbortCause.EPIPE)).isEqualTo(2);
+    assertThat(metrics.abortCount(AbortCause.ECONNRESET)).isEqualTo(1);
+    assertThat(metrics.abortCount(AbortCause.TIMEOUT)).isZero();
+    assertThat(registry.get("http.server.client.abort.sent").summary().totalAmount()).isEqualTo(12288);
+  }
+}
