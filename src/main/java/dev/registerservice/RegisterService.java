@@ -222,6 +222,7 @@ public final class RegisterService {
     List<HttpServer> servers = verticles.stream().map(TrafficVerticle::server).toList();
 
     Readiness readiness = new Readiness();
+    readiness.database(database::status);
     ManagementServer managementServer = await(ManagementServer.start(management, config.management().host(),
         config.management().port(), registry, readiness, config.eventLoops().readyMaxLagMs(),
         () -> loopWatch != null && loopWatch.stalls().anyLoopStalled(),

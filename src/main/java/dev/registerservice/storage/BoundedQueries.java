@@ -1,0 +1,116 @@
+package dev.registerservice.storage;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgConnection;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Transaction;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * Runs the store's statements with an answer in bounded time: each gets {@code queryMillis} from asking the
+ * pool for a connection to its result (the pool's own wait limit is shorter). Past it the caller gets
+ * {@link UserStore.Unavailable} at once, and the statement still running is cancelled with PostgreSQL's
+ * cancel request (a separate connection to the server; a frozen server acts on it when it resumes).
+ *
+ * <p>Writes run in a transaction that is committed only if the statement finished in time: a write answered
+ * 503 is rolled back, never stored. Once the commit is sent its outcome is awaited for one more
+ * {@code queryMillis}; a commit still unanswered then gets 503 too, and is the one case where a 503'd
+ * registration may exist (a repeat with the same token or key then finds it).
+ */
+final class BoundedQueries {
+  private static final int RUNNING = 0;
+  private static final int COMMITTING = 1;
+  private static final int ANSWERED = 2;
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final long queryMillis;
+
+  BoundedQueries(Vertx vertx, Pool pool, long queryMillis) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.queryMillis = queryMillis;
+  }
+
+  /** Runs {@code work} on a pooled connection, outside any transaction. */
+  <T> Future<T> read(Function<SqlConnection, Future<T>> work) {
+    return run(work, false);
+  }
+
+  /** Runs {@code work} in a transaction committed only if it finished within the time limit. */
+  <T> Future<T> write(Function<SqlConnection, Future<T>> work) {
+    return run(work, true);
+  }
+
+  private <T> Future<T> run(Function<SqlConnection, Future<T>> work, boolean transaction) {
+    Promise<T> answer = Promise.promise();
+    AtomicInteger state = new AtomicInteger(RUNNING);
+    long[] timer = new long[1];
+    timer[0] = vertx.setTimer(queryMillis, id -> {
+      if (state.compareAndSet(RUNNING, ANSWERED)) {
+        answer.tryFail(new UserStore.Unavailable("statement timed out after " + queryMillis + " ms"));
+      } else if (state.get() == COMMITTING) {
+        timer[0] = vertx.setTimer(queryMillis, again -> {
+          if (state.compareAndSet(COMMITTING, ANSWERED)) {
+            answer.tryFail(new UserStore.Unavailable("commit unanswered after " + queryMillis + " ms"));
+          }
+        });
+      }
+    });
+    pool.getConnection().onComplete(got -> {
+      if (got.failed()) {
+        // Whatever the pool says (its wait limit, a refused or failed connect), there is no connection.
+        if (state.getAndSet(ANSWERED) != ANSWERED) {
+          vertx.cancelTimer(timer[0]);
+          answer.tryFail(new UserStore.Unavailable("no connection: " + describe(got.cause())));
+        }
+        return;
+      }
+      SqlConnection connection = got.result();
+      if (state.get() == ANSWERED) {
+        connection.close();
+        return;
+      }
+      Future<T> done = transaction ? inTransaction(connection, work, state) : work.apply(connection);
+      answer.future().onFailure(timedOut -> {
+        if (!done.isComplete()) {
+          PgConnection.cast(connection).cancelRequest();
+        }
+      });
+      done.onComplete(result -> {
+        connection.close();
+        if (state.getAndSet(ANSWERED) != ANSWERED) {
+          vertx.cancelTimer(timer[0]);
+          answer.handle(result);
+        }
+      });
+    });
+    return answer.future();
+  }
+
+  private <T> Future<T> inTransaction(SqlConnection connection, Function<SqlConnection, Future<T>> work,
+      AtomicInteger state) {
+    return connection.begin().compose(tx -> work.apply(connection).transform(result -> {
+      if (result.succeeded() && state.compareAndSet(RUNNING, COMMITTING)) {
+        return tx.commit().map(result.result());
+      }
+      Future<T> outcome = result.succeeded()
+          ? Future.failedFuture(new UserStore.Unavailable("statement timed out; rolled back"))
+          : Future.failedFuture(result.cause());
+      return rollback(tx).transform(ignored -> outcome);
+    }));
+  }
+
+  private static Future<Void> rollback(Transaction tx) {
+    return tx.rollback().recover(ignored -> Future.succeededFuture());
+  }
+
+  private static String describe(Throwable failure) {
+    String reason = DatabaseFailures.unavailableReason(failure);
+    return reason != null ? reason : String.valueOf(failure.getMessage());
+  }
+}
