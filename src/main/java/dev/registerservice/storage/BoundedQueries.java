@@ -8,6 +8,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -18,10 +19,13 @@ import java.util.function.Function;
  *
  * <p>Writes run in a transaction that is committed only if the statement finished in time: a write answered
  * 503 is rolled back, never stored. Once the commit is sent its outcome is awaited for one more
- * {@code queryMillis}; a commit still unanswered then gets 503 too, and is the one case where a 503'd
- * registration may exist (a repeat with the same token or key then finds it).
+ * {@code queryMillis}; a commit still unanswered then gets 503 too, and if it comes through later (a frozen
+ * server resumed) its {@code undo} runs, so that nothing answered with an error stays stored. An undo that
+ * fails is logged with what it could not remove.
  */
 final class BoundedQueries {
+  private static final org.apache.logging.log4j.Logger log =
+      org.apache.logging.log4j.LogManager.getLogger(BoundedQueries.class);
   private static final int RUNNING = 0;
   private static final int COMMITTING = 1;
   private static final int ANSWERED = 2;
@@ -38,15 +42,19 @@ final class BoundedQueries {
 
   /** Runs {@code work} on a pooled connection, outside any transaction. */
   <T> Future<T> read(Function<SqlConnection, Future<T>> work) {
-    return run(work, false);
+    return run(work, true, null);
   }
 
-  /** Runs {@code work} in a transaction committed only if it finished within the time limit. */
-  <T> Future<T> write(Function<SqlConnection, Future<T>> work) {
-    return run(work, true);
+  /**
+   * Runs {@code work} in a transaction committed only if it finished within the time limit; {@code undo}
+   * removes what a commit stored after its caller was already answered 503.
+   */
+  <T> Future<T> write(Function<SqlConnection, Future<T>> work, BiFunction<SqlConnection, T, Future<?>> undo) {
+    return run(work, false, undo);
   }
 
-  private <T> Future<T> run(Function<SqlConnection, Future<T>> work, boolean transaction) {
+  private <T> Future<T> run(Function<SqlConnection, Future<T>> work, boolean readOnly, BiFunction<SqlConnection, T, Future<?>> undo) {
+    boolean transaction = !readOnly;
     Promise<T> answer = Promise.promise();
     AtomicInteger state = new AtomicInteger(RUNNING);
     long[] timer = new long[1];
@@ -86,6 +94,8 @@ final class BoundedQueries {
         if (state.getAndSet(ANSWERED) != ANSWERED) {
           vertx.cancelTimer(timer[0]);
           answer.handle(result);
+        } else if (result.succeeded() && undo != null) {
+          undo(undo, result.result());
         }
       });
     });
@@ -103,6 +113,15 @@ final class BoundedQueries {
           : Future.failedFuture(result.cause());
       return rollback(tx).transform(ignored -> outcome);
     }));
+  }
+
+  /** The commit came through after the caller got 503: remove what it stored (a later attempt if it fails). */
+  private <T> void undo(BiFunction<SqlConnection, T, Future<?>> undo, T stored) {
+    run(c -> undo.apply(c, stored).map(done -> stored), false, null)
+        .onSuccess(done -> log.info("A write answered 503 was committed after all when the database resumed;"
+            + " it was removed again"))
+        .onFailure(failure -> log.warn("A write answered 503 was committed after all when the database resumed,"
+            + " and removing it failed: {}", failure.toString()));
   }
 
   private static Future<Void> rollback(Transaction tx) {

@@ -209,15 +209,20 @@ public final class Database {
         }
         Pool current = pool;
         if (current != null) {
-          current.close().toCompletionStage().toCompletableFuture().get(3, TimeUnit.SECONDS);
+          // A frozen server never answers the pool's goodbye: a bounded wait, and the embedded one stops anyway.
+          current.close().toCompletionStage().toCompletableFuture().get(2, TimeUnit.SECONDS);
         }
+      } catch (Exception e) {
+        log.info("Closing the database pool: {}", e.toString());
+      }
+      try {
         EmbeddedRestarts healer = restarts;
         EmbeddedDatabase db = healer != null ? healer.stop() : embedded;
         if (db != null) {
           db.close();
         }
       } catch (Exception e) {
-        log.warn("Closing the database: {}", e.toString());
+        log.warn("Stopping the embedded PostgreSQL: {}", e.toString());
       }
       closed.complete();
     }, "database-stop");

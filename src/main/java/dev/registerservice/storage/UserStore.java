@@ -61,6 +61,7 @@ public final class UserStore {
   /** Only after a conflict, to name the field: which of the two is taken (the username if both are). */
   private static final String TAKEN = "SELECT lower(username) = lower($1) AS username_taken FROM users"
       + " WHERE lower(username) = lower($1) OR lower(email) = lower($2) ORDER BY 1 DESC LIMIT 1";
+  private static final String DELETE = "DELETE FROM users WHERE id = $1";
   private static final String UNIQUE_VIOLATION = "23505";
   private static final String SUBMISSIONS_KEY = "submissions_pkey";
 
@@ -139,7 +140,7 @@ public final class UserStore {
     Future<RowSet<Row>> inserted = queries.write(c -> token == null
         ? c.preparedQuery(INSERT).execute(Tuple.of(username, email, passwordHash, country))
         : c.preparedQuery(INSERT_WITH_TOKEN).execute(Tuple.of(username, email, passwordHash, country, token,
-            fingerprint)));
+            fingerprint)), UserStore::remove);
     return inserted
         .recover(failure -> tokenTaken(failure) ? Future.succeededFuture(null) : classify(failure))
         .compose(rows -> {
@@ -153,6 +154,14 @@ public final class UserStore {
           return replay(token, fingerprint)
               .compose(first -> first != null ? Future.succeededFuture(first) : duplicate(username, email));
         });
+  }
+
+  /** Removes the user a late commit inserted after its request was answered 503 (its submission goes with it). */
+  private static Future<?> remove(io.vertx.sqlclient.SqlConnection connection, RowSet<Row> inserted) {
+    if (inserted.size() != 1) {
+      return Future.succeededFuture();
+    }
+    return connection.preparedQuery(DELETE).execute(Tuple.of(inserted.iterator().next().getLong("id")));
   }
 
   private Future<Stored> duplicate(String username, String email) {

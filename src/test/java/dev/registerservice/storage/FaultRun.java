@@ -35,7 +35,7 @@ final class FaultRun {
   static final double ANSWER_BOUND_SECONDS = 6.0;
   private static final String GAUGE = "registration_database_ready";
 
-  /** What the fault does. */
+  /** What the fault does. Recovery is timed from the heal, or from the fault when the service heals it. */
   interface Step {
     void run() throws Exception;
   }
@@ -81,7 +81,7 @@ final class FaultRun {
       Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
           .until(() -> stream.answered().stream().anyMatch(a -> a.sentNanos() > healStart && a.status() == 201));
       faultEnd = System.nanoTime();
-      recover = (faultEnd - healStart) / 1e9;
+      recover = (faultEnd - (heal != null ? healStart : faultStart)) / 1e9;
       Thread.sleep(1_000);
     } finally {
       stream.close();
@@ -94,7 +94,7 @@ final class FaultRun {
       assertThat(answer.status()).as("%s: %s", fault, answer).isIn(201, 503);
       assertThat(answer.latencySeconds()).as("%s: %s", fault, answer).isLessThan(ANSWER_BOUND_SECONDS);
       if (answer.status() == 503) {
-        assertThat(answer.retryAfter()).as(answer.toString()).isEqualTo("5");
+        assertThat(answer.retryAfter()).as(answer.toString()).isIn("5", "1");
         refused.add(answer.username());
       } else {
         created.add(answer.username());
@@ -108,7 +108,12 @@ final class FaultRun {
     assertThat(databaseEntry(service).getJsonObject("data").getString("registrations")).isEqualTo("available");
     Set<String> stored = storedNames(databasePort.getAsInt(), fault.substring(0, 3));
     assertThat(stored).as("%s: every 201 stored", fault).containsAll(created);
-    assertThat(stored).as("%s: no 503 stored", fault).doesNotContainAnyElementsOf(refused);
+    // A commit the freeze left unanswered got 503 and is removed again once the database resumes.
+    Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      Set<String> now = storedNames(databasePort.getAsInt(), fault.substring(0, 3));
+      assertThat(answers.stream().filter(a -> a.status() == 503 && now.contains(a.username())).toList())
+          .as("%s: no 503 stored", fault).isEmpty();
+    });
     List<LogEvent> events = log.events().subList(logBefore, log.events().size());
     assertThat(events.stream().filter(e -> e.getMessage().getFormattedMessage().startsWith("Database unreachable")))
         .as("one line when it goes down").hasSize(1);

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Timeout;
  * way, recovery without a restart of the service (a killed one is started again), nothing acknowledged lost;
  * then a service stop that stops it cleanly.
  */
-class EmbeddedDatabaseFaultsIT {
+class EmbeddedDatabaseFaultsTest {
   @Test
   @Timeout(value = 6, unit = TimeUnit.MINUTES)
   void frozenThenKilledThenStoppedCleanly() throws Exception {
@@ -26,7 +26,7 @@ class EmbeddedDatabaseFaultsIT {
     try (LogCapture log = LogCapture.attach()) {
       RunningService service = RunningService.start(Map.of("REGISTER_DB_EMBEDDED", "true",
           "REGISTER_DATA_DIR", dataDir.toString(), "REGISTER_ARGON2_MEMORY_KIB", "64",
-          "REGISTER_ARGON2_ITERATIONS", "1"));
+          "REGISTER_ARGON2_ITERATIONS", "1", "REGISTER_HASH_QUEUE", "1000"));
       try {
         FaultRun.run("frozen", service, log, () -> PostgresProcesses.signalAll(dataDir, "STOP"),
             () -> PostgresProcesses.signalAll(dataDir, "CONT"), () -> port(dataDir));
