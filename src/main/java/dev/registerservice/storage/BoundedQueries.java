@@ -7,13 +7,17 @@ import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
- * Runs the store's statements with an answer in bounded time: each gets {@code queryMillis} from asking the
- * pool for a connection to its result (the pool's own wait limit is shorter). Past it the caller gets
+ * Runs the store's statements with an answer in bounded time: each waits at most {@code poolWaitMillis} for a
+ * pooled connection, and gets {@code queryMillis} from asking the pool to its result. The pool wait is timed
+ * here, not by the pool: vertx-sql-client 5.0.7's own wait limit can complete a waiter twice when a
+ * connection arrives as it expires (an ERROR "Promise already completed" from Vert.x); a connection that
+ * arrives after its waiter was answered goes straight back. Past either limit the caller gets
  * {@link UserStore.Unavailable} at once, and the statement still running is cancelled with PostgreSQL's
  * cancel request (a separate connection to the server; a frozen server acts on it when it resumes).
  *
@@ -32,11 +36,16 @@ final class BoundedQueries {
 
   private final Vertx vertx;
   private final Pool pool;
+  /** Shared by every instance: registrations waiting for a pooled connection, and connections they hold. */
+  static final AtomicInteger WAITING = new AtomicInteger();
+  static final AtomicInteger IN_USE = new AtomicInteger();
+  private final long poolWaitMillis;
   private final long queryMillis;
 
-  BoundedQueries(Vertx vertx, Pool pool, long queryMillis) {
+  BoundedQueries(Vertx vertx, Pool pool, long poolWaitMillis, long queryMillis) {
     this.vertx = vertx;
     this.pool = pool;
+    this.poolWaitMillis = Math.min(poolWaitMillis, queryMillis);
     this.queryMillis = queryMillis;
   }
 
@@ -69,7 +78,18 @@ final class BoundedQueries {
         });
       }
     });
+    AtomicBoolean obtained = new AtomicBoolean();
+    long waitTimer = vertx.setTimer(poolWaitMillis, id -> {
+      if (!obtained.get() && state.compareAndSet(RUNNING, ANSWERED)) {
+        vertx.cancelTimer(timer[0]);
+        answer.tryFail(new UserStore.Unavailable("no connection within " + poolWaitMillis + " ms"));
+      }
+    });
+    WAITING.incrementAndGet();
     pool.getConnection().onComplete(got -> {
+      WAITING.decrementAndGet();
+      obtained.set(true);
+      vertx.cancelTimer(waitTimer);
       if (got.failed()) {
         // Whatever the pool says (its wait limit, a refused or failed connect), there is no connection.
         if (state.getAndSet(ANSWERED) != ANSWERED) {
@@ -83,6 +103,7 @@ final class BoundedQueries {
         connection.close();
         return;
       }
+      IN_USE.incrementAndGet();
       Future<T> done = transaction ? inTransaction(connection, work, state) : work.apply(connection);
       answer.future().onFailure(timedOut -> {
         if (!done.isComplete()) {
@@ -91,6 +112,7 @@ final class BoundedQueries {
       });
       done.onComplete(result -> {
         connection.close();
+        IN_USE.decrementAndGet();
         if (state.getAndSet(ANSWERED) != ANSWERED) {
           vertx.cancelTimer(timer[0]);
           answer.handle(result);

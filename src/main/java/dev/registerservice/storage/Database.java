@@ -128,8 +128,8 @@ public final class Database {
             .setName("users")
             .setMaxSize(config.poolSize())
             .setMaxWaitQueueSize(POOL_WAIT_QUEUE)
-            .setConnectionTimeout(timeouts.poolWaitMillis())
-            .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS))
+            // The wait is bounded by BoundedQueries (REGISTER_DB_POOL_WAIT_MS), not by the pool: see there why.
+            .setConnectionTimeout(0))
         .with(new NetClientOptions().setConnectTimeout(timeouts.connectMillis()))
         .connectingTo(connect)
         .using(vertx)
@@ -180,11 +180,13 @@ public final class Database {
       return;
     }
     Future<Void> done = Future.succeededFuture();
+    BoundedQueries queries = new BoundedQueries(vertx, pool, config.timeouts().poolWaitMillis(),
+        config.timeouts().queryMillis());
     for (String statement : UserStore.MIGRATION) {
-      done = done.compose(v -> pool.query(statement).execute().mapEmpty());
+      done = done.compose(v -> queries.read(c -> c.query(statement).execute()).mapEmpty());
     }
     done.onSuccess(v -> {
-      store = new UserStore(new BoundedQueries(vertx, pool, config.timeouts().queryMillis()));
+      store = new UserStore(queries);
       health.start(checkTarget);
       log.info("Database ready in {} ms: {}, schema migrated",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos), where);

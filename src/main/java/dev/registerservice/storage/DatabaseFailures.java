@@ -1,5 +1,6 @@
 package dev.registerservice.storage;
 
+import io.vertx.core.VertxException;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
@@ -11,10 +12,15 @@ import java.util.concurrent.TimeoutException;
 /**
  * The one place that decides whether a database failure means "the database is not there now" (the client
  * gets 503 with Retry-After, nothing is logged per request) and names it for the health entry and the log.
- * By type and SQLSTATE class, never by message text. A failure to get a connection from the pool is
- * classified where it happens ({@link BoundedQueries}): whatever its type, it means no connection.
+ * By type and SQLSTATE class. A failure to get a connection from the pool is classified where it happens
+ * ({@link BoundedQueries}): whatever its type, it means no connection. One failure has no type of its own in
+ * vertx-sql-client 5.0.7 and is recognised by its message: a statement sent on a pooled connection the server
+ * has closed meanwhile (a stop or restart) fails with a bare {@code VertxException("Connection is not active
+ * now, current status: CLOSED")}.
  */
 final class DatabaseFailures {
+  private static final String NOT_ACTIVE = "Connection is not active now";
+
   private DatabaseFailures() {
   }
 
@@ -44,6 +50,10 @@ final class DatabaseFailures {
       }
       if (t instanceof TimeoutException) {
         return "timed out";
+      }
+      if (t instanceof VertxException vertx && vertx.getCause() == null && vertx.getMessage() != null
+          && vertx.getMessage().startsWith(NOT_ACTIVE)) {
+        return "connection closed";
       }
       if (t instanceof IOException) {
         return "connection failed (" + t.getClass().getSimpleName() + ")";

@@ -30,6 +30,8 @@ class DatabaseFailuresTest {
     assertThat(DatabaseFailures.unreachable(pg("53300"))).as("too many connections").isTrue();
     assertThat(DatabaseFailures.unreachable(pg("57014"))).as("a statement cancelled after its timeout").isTrue();
     assertThat(DatabaseFailures.unreachable(new UserStore.Unavailable("statement timed out"))).isTrue();
+    assertThat(DatabaseFailures.unreachable(new VertxException("Connection is not active now, current status: CLOSED")))
+        .as("a statement on a pooled connection the server closed").isTrue();
     assertThat(DatabaseFailures.unreachable(new VertxException("wrapped", new ConnectException("refused")))).isTrue();
   }
 

@@ -53,6 +53,12 @@ final class FaultRun {
    */
   static Figures run(String fault, RunningService service, LogCapture log, Step apply, Step heal,
       IntSupplier databasePort) throws Exception {
+    return run(fault, service, log, apply, heal, databasePort, 4_000);
+  }
+
+  /** @param holdMillis how long the fault lasts once the service has seen it, before {@code heal} */
+  static Figures run(String fault, RunningService service, LogCapture log, Step apply, Step heal,
+      IntSupplier databasePort, long holdMillis) throws Exception {
     Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> service.scrape().value(GAUGE) == 1.0);
     int logBefore = log.events().size();
     RegistrationStream stream = new RegistrationStream(service.port(), 20, fault.substring(0, 3));
@@ -71,7 +77,7 @@ final class FaultRun {
       JsonObject entry = databaseEntry(service);
       assertThat(entry.getJsonObject("data").getString("registrations")).isEqualTo("unavailable");
       assertThat(entry.getJsonObject("data").getString("reason")).isNotBlank();
-      Thread.sleep(4_000);
+      Thread.sleep(holdMillis);
       long healStart = System.nanoTime();
       if (heal != null) {
         heal.run();
