@@ -22,8 +22,8 @@ public record DatabaseConfig(String url, boolean embedded, Path dataDir, int poo
    * @param checkIntervalMillis the health check's period; each check also times out after this long
    */
   public record Timeouts(int connectMillis, int poolWaitMillis, int queryMillis, int checkIntervalMillis) {
-    /** The defaults: a frozen database gives 503 within about 2 s, and is seen as down within 2 s. */
-    public static final Timeouts DEFAULTS = new Timeouts(1_000, 1_000, 2_000, 1_000);
+    /** The defaults: a frozen database gives 503 within about 2.5 s, and is seen as down within 2 s. */
+    public static final Timeouts DEFAULTS = new Timeouts(1_000, 2_000, 2_500, 1_000);
   }
 
   /** Neither an external nor an embedded database: registrations are refused with 503. */

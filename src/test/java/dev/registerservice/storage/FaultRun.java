@@ -31,7 +31,7 @@ import org.awaitility.Awaitility;
  * every 201 is in the database once and no 503 is. Prints the figures on one line starting with FIGURES.
  */
 final class FaultRun {
-  /** The bound every answer must meet during a fault: the 2 s statement limit plus room for a loaded machine. */
+  /** The bound every answer must meet during a fault: the 2.5 s statement limit plus room for a loaded machine. */
   static final double ANSWER_BOUND_SECONDS = 6.0;
   private static final String GAUGE = "registration_database_ready";
 
