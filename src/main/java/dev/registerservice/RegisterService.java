@@ -182,6 +182,8 @@ public final class RegisterService {
     // Health.
     Readiness readiness = new Readiness();
 
+    readiness.database(database::status);
+
     // Start-up: traffic port, management port, warm-up, then ready.
     AtomicBoolean shuttingDown = new AtomicBoolean();
     Future<List<HttpServer>> listening = deployTraffic(traffic, config.http().loops(), () -> new TrafficVerticle(

@@ -156,8 +156,13 @@ public final class ConfigLoader {
     if (dataDir.value().isEmpty()) {
       throw invalid(dataDir, "expected a directory path");
     }
+    DatabaseConfig.Timeouts timeouts = new DatabaseConfig.Timeouts(
+        intIn(Setting.DB_CONNECT_TIMEOUT_MS, 100, 60_000),
+        intIn(Setting.DB_POOL_WAIT_MS, 100, 60_000),
+        intIn(Setting.DB_QUERY_TIMEOUT_MS, 100, 60_000),
+        intIn(Setting.DB_CHECK_INTERVAL_MS, 200, 60_000));
     return new DatabaseConfig(value, bool(Setting.DB_EMBEDDED), Path.of(dataDir.value()),
-        intIn(Setting.DB_POOL_SIZE, 1, 1_000));
+        intIn(Setting.DB_POOL_SIZE, 1, 1_000), timeouts);
   }
 
   /** Kubernetes injects {@code <SERVICE>_PORT}-style variables; an unknown name is worth one warning, not a failure. */

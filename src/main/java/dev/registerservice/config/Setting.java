@@ -37,7 +37,11 @@ public enum Setting {
   DB_URL("REGISTER_DB_URL", "database.url", ""),
   DB_EMBEDDED("REGISTER_DB_EMBEDDED", "database.embedded", "true"),
   DATA_DIR("REGISTER_DATA_DIR", "database.dataDir", "data"),
-  DB_POOL_SIZE("REGISTER_DB_POOL_SIZE", "database.poolSize", "8");
+  DB_POOL_SIZE("REGISTER_DB_POOL_SIZE", "database.poolSize", "8"),
+  DB_CONNECT_TIMEOUT_MS("REGISTER_DB_CONNECT_TIMEOUT_MS", "database.connectTimeoutMs", "1000"),
+  DB_POOL_WAIT_MS("REGISTER_DB_POOL_WAIT_MS", "database.poolWaitMs", "2000"),
+  DB_QUERY_TIMEOUT_MS("REGISTER_DB_QUERY_TIMEOUT_MS", "database.queryTimeoutMs", "2500"),
+  DB_CHECK_INTERVAL_MS("REGISTER_DB_CHECK_INTERVAL_MS", "database.checkIntervalMs", "1000");
 
   /** Read before anything else (it chooses the config file), so it has no file key. */
   public static final String CONFIG_FILE_ENV = "REGISTER_CONFIG_FILE";

@@ -4,11 +4,12 @@ import dev.registerservice.storage.Database;
 import dev.registerservice.storage.UserStore;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 
 /**
  * Registers a validated user: hashes the password on the {@link HashingPool}, then inserts the row. The
- * database's readiness is checked first, so no hashing is spent while it is down; so is the submission token,
- * so that a repeat of a request that already created its user costs no hash. Fails with
+ * database's health is checked first, so no hashing is spent while it is known down; so is the submission
+ * token, so that a repeat of a request that already created its user costs no hash. Fails with
  * {@link HashingPool.Overloaded}, {@link UserStore.Unavailable}, {@link UserStore.Duplicate},
  * {@link UserStore.TokenReused}, or anything unexpected as it came.
  */
@@ -25,17 +26,27 @@ public final class Registrar {
    * Completes on {@code context} once the row is committed, or with the user an earlier request with the same
    * {@code token} (null: none) created.
    */
-  public Future<UserStore.Stored> register(Context context, Registration registration, String token) {
+  public Future<UserStore.Stored> register(Context context, Registration registration, SubmissionToken token) {
     UserStore store;
     try {
       store = database.store();
     } catch (UserStore.Unavailable e) {
       return Future.failedFuture(e);
     }
-    Future<UserStore.Stored> earlier = token == null ? Future.succeededFuture()
-        : store.replay(token, registration.username());
-    return earlier.compose(first -> first != null ? Future.succeededFuture(first)
+    String stored = token == null ? null : token.stored();
+    String fingerprint = RequestFingerprint.of(registration);
+    Future<UserStore.Stored> earlier = stored == null ? Future.succeededFuture()
+        : store.replay(stored, fingerprint);
+    Future<UserStore.Stored> done = earlier.compose(first -> first != null ? Future.succeededFuture(first)
         : hashing.hash(context, registration.password()).compose(hash -> store.insert(registration.username(),
-            registration.email(), hash, registration.country(), token)));
+            registration.email(), hash, registration.country(), stored, fingerprint)));
+    Promise<UserStore.Stored> onContext = Promise.promise();
+    done.onComplete(result -> {
+      if (result.failed() && result.cause() instanceof UserStore.Unavailable) {
+        database.suspect();
+      }
+      context.runOnContext(v -> onContext.handle(result));
+    });
+    return onContext.future();
   }
 }

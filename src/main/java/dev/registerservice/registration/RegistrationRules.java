@@ -53,6 +53,8 @@ public final class RegistrationRules {
   public static final String USERNAME_MESSAGE = "Use " + USERNAME_HINT;
   public static final String EMAIL_MESSAGE = "Enter an email address like name@example.com.";
   public static final String PASSWORD_MESSAGE = "Use 12 to 1,024 characters.";
+  public static final String PASSWORD_UNDECODABLE = "The password holds bytes or characters that cannot be read"
+      + " exactly (invalid UTF-8, or a lone surrogate). Type it again.";
   public static final String COUNTRY_MESSAGE = "Choose a country from the list.";
   public static final String TERMS_MESSAGE = "Accept the terms of service to create an account.";
   public static final String USERNAME_TAKEN = "This username is taken. Choose another one.";
@@ -92,7 +94,9 @@ public final class RegistrationRules {
     String password = text(fields, "password", errors);
     if (password != null) {
       // String.length() counts UTF-16 code units, exactly as the browser's minlength and maxlength do.
-      if (password.length() < PASSWORD_MIN || password.length() > PASSWORD_MAX) {
+      if (!exactlyEncodable(password)) {
+        errors.put("password", PASSWORD_UNDECODABLE);
+      } else if (password.length() < PASSWORD_MIN || password.length() > PASSWORD_MAX) {
         errors.put("password", PASSWORD_MESSAGE);
       }
     }
@@ -121,6 +125,22 @@ public final class RegistrationRules {
       return null;
     }
     return (String) value;
+  }
+
+  /**
+   * False for a lone surrogate: what JSON's {@code \ud800} decodes to, and what a form value with invalid
+   * UTF-8 is turned into. Such a password has no exact byte form, so two different inputs could hash the same.
+   */
+  static boolean exactlyEncodable(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static boolean isEmail(String email) {

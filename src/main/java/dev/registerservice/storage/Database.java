@@ -19,14 +19,14 @@ import org.apache.logging.log4j.Logger;
 /**
  * The users database, brought up in the background so that the traffic port never waits for it: the embedded
  * PostgreSQL starts on its own thread (or the external one from {@code REGISTER_DB_URL} is used), then a
- * pooled reactive client runs the idempotent migration, retrying every second until it succeeds. Until
- * then {@link #store()} fails with {@link UserStore.Unavailable}, and registration answers 503.
+ * pooled reactive client runs the idempotent migration, retrying every second until it succeeds. From then
+ * on {@link DatabaseHealth} checks the server on a connection of its own. While it is not migrated or the
+ * last check failed, {@link #store()} fails with {@link UserStore.Unavailable} and registration answers 503
+ * before any hashing. An embedded PostgreSQL that dies is started again ({@link EmbeddedRestarts}).
  */
 public final class Database {
   private static final Logger log = LogManager.getLogger(Database.class);
   private static final long RETRY_MILLIS = 1_000;
-  private static final int CONNECT_TIMEOUT_MILLIS = 2_000;
-  private static final int POOL_WAIT_SECONDS = 5;
   private static final int POOL_WAIT_QUEUE = 1_024;
 
   private final Vertx vertx;
@@ -36,10 +36,13 @@ public final class Database {
   private volatile EmbeddedDatabase embedded;
   private volatile Pool pool;
   private volatile UserStore store;
+  private final DatabaseHealth health;
+  private volatile EmbeddedRestarts restarts;
 
   private Database(Vertx vertx, DatabaseConfig config) {
     this.vertx = vertx;
     this.config = config;
+    this.health = new DatabaseHealth(vertx, config.timeouts().checkIntervalMillis(), this::checkFailed);
     this.starter = new Thread(this::bringUp, "database-start");
     this.starter.setDaemon(true);
   }
@@ -49,14 +52,20 @@ public final class Database {
     return new Database(vertx, config);
   }
 
-  /** True once the database is reachable and migrated. */
+  /** True while the database is migrated and its last health check succeeded. */
   public boolean ready() {
-    return store != null;
+    return store != null && health.up();
+  }
+
+  /** The {@code database} entry of {@code /health/ready}: whether registrations can be stored, and why not. */
+  public io.vertx.core.json.JsonObject status() {
+    return health.status();
   }
 
   /** Starts bringing the database up in the background and returns at once. */
   public void start() {
     if (config.disabled()) {
+      health.notReady("no database configured");
       log.warn("No database: REGISTER_DB_URL is empty and REGISTER_DB_EMBEDDED=false; POST /user/register"
           + " answers 503");
     } else {
@@ -70,7 +79,22 @@ public final class Database {
     if (current == null) {
       throw new UserStore.Unavailable(config.disabled() ? "no database configured" : "database not ready yet");
     }
+    if (!health.up()) {
+      throw new UserStore.Unavailable("database unreachable: " + health.status().getString("reason"));
+    }
     return current;
+  }
+
+  /** A registration met the database unavailable although the last check passed: check again now. */
+  public void suspect() {
+    health.suspect();
+  }
+
+  private void checkFailed(String reason) {
+    EmbeddedRestarts current = restarts;
+    if (current != null && !closing) {
+      current.checkFailed();
+    }
   }
 
   /** When {@link #bringUp} began, and what it connected to: for the one "ready" line. */
@@ -79,6 +103,7 @@ public final class Database {
 
   private void bringUp() {
     startedNanos = System.nanoTime();
+    health.notReady("starting");
     warmFirstUseClasses();
     PgConnectOptions connect;
     if (config.url() != null) {
@@ -93,22 +118,27 @@ public final class Database {
         return;
       }
       where = "embedded PostgreSQL on localhost:" + started.port();
+      restarts = new EmbeddedRestarts(config.dataDir(), started, () -> closing);
       connect = new PgConnectOptions().setHost("localhost").setPort(started.port())
           .setUser("postgres").setDatabase("postgres");
     }
+    DatabaseConfig.Timeouts timeouts = config.timeouts();
     pool = PgBuilder.pool()
         .with(new PoolOptions()
             .setName("users")
             .setMaxSize(config.poolSize())
             .setMaxWaitQueueSize(POOL_WAIT_QUEUE)
-            .setConnectionTimeout(POOL_WAIT_SECONDS)
-            .setConnectionTimeoutUnit(TimeUnit.SECONDS))
-        .with(new NetClientOptions().setConnectTimeout(CONNECT_TIMEOUT_MILLIS))
+            // The wait is bounded by BoundedQueries (REGISTER_DB_POOL_WAIT_MS), not by the pool: see there why.
+            .setConnectionTimeout(0))
+        .with(new NetClientOptions().setConnectTimeout(timeouts.connectMillis()))
         .connectingTo(connect)
         .using(vertx)
         .build();
+    checkTarget = connect;
     migrate(0);
   }
+
+  private volatile PgConnectOptions checkTarget;
 
   /**
    * Work the JDK does once, 50 to 250 ms of it, that would otherwise fall on an event loop under the client's
@@ -150,14 +180,18 @@ public final class Database {
       return;
     }
     Future<Void> done = Future.succeededFuture();
+    BoundedQueries queries = new BoundedQueries(vertx, pool, config.timeouts().poolWaitMillis(),
+        config.timeouts().queryMillis());
     for (String statement : UserStore.MIGRATION) {
-      done = done.compose(v -> pool.query(statement).execute().mapEmpty());
+      done = done.compose(v -> queries.read(c -> c.query(statement).execute()).mapEmpty());
     }
     done.onSuccess(v -> {
-      store = new UserStore(pool);
+      store = new UserStore(queries);
+      health.start(checkTarget);
       log.info("Database ready in {} ms: {}, schema migrated",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos), where);
     }).onFailure(err -> {
+      health.notReady("schema migration failing: " + err);
       if (attempt == 0 || attempt % 30 == 0) {
         log.warn("Database not ready ({}); retrying every {} ms", err.toString(), RETRY_MILLIS);
       }
@@ -168,6 +202,7 @@ public final class Database {
   /** Closes the pool and stops the embedded PostgreSQL (waiting for a start in progress first). */
   public Future<Void> close() {
     closing = true;
+    health.stop();
     Promise<Void> closed = Promise.promise();
     Thread stopper = new Thread(() -> {
       try {
@@ -176,14 +211,20 @@ public final class Database {
         }
         Pool current = pool;
         if (current != null) {
-          current.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+          // A frozen server never answers the pool's goodbye: a bounded wait, and the embedded one stops anyway.
+          current.close().toCompletionStage().toCompletableFuture().get(2, TimeUnit.SECONDS);
         }
-        EmbeddedDatabase db = embedded;
+      } catch (Exception e) {
+        log.info("Closing the database pool: {}", e.toString());
+      }
+      try {
+        EmbeddedRestarts healer = restarts;
+        EmbeddedDatabase db = healer != null ? healer.stop() : embedded;
         if (db != null) {
           db.close();
         }
       } catch (Exception e) {
-        log.warn("Closing the database: {}", e.toString());
+        log.warn("Stopping the embedded PostgreSQL: {}", e.toString());
       }
       closed.complete();
     }, "database-stop");

@@ -41,13 +41,23 @@ public final class EmbeddedDatabase implements AutoCloseable {
   private static final String LOG_FILE = "postgresql.log";
 
   private final EmbeddedPostgres postgres;
+  private final Path dataDir;
+  /** The postmaster this instance started, or null if it could not be found. */
+  private final ProcessHandle postmaster;
 
-  private EmbeddedDatabase(EmbeddedPostgres postgres) {
+  private EmbeddedDatabase(EmbeddedPostgres postgres, Path dataDir) throws IOException {
     this.postgres = postgres;
+    this.dataDir = dataDir;
+    this.postmaster = postmaster(dataDir).orElse(null);
   }
 
   /** Starts PostgreSQL on {@code dataDir} (initialised on first use), after stopping an orphan left on it. */
   public static EmbeddedDatabase start(Path dataDir) throws IOException {
+    return start(dataDir, 0);
+  }
+
+  /** The same on {@code port} (0: any free port): a restart keeps the port, so the pool's address stays right. */
+  public static EmbeddedDatabase start(Path dataDir, int port) throws IOException {
     Files.createDirectories(dataDir);
     stopOrphan(dataDir);
     if (!Files.exists(dataDir.resolve("PG_VERSION"))) {
@@ -55,17 +65,21 @@ public final class EmbeddedDatabase implements AutoCloseable {
       // directory, stops, moves that output in and starts again (under a second, once): zonky reopens its
       // output file for every command, stop included, so the file cannot move while that instance lives.
       Path beside = firstRunLogFile(dataDir);
-      postgres(dataDir, beside).close();
+      postgres(dataDir, beside, port).close();
       Files.write(logFile(dataDir), Files.readAllBytes(beside), StandardOpenOption.CREATE,
           StandardOpenOption.APPEND);
       Files.delete(beside);
     }
-    return new EmbeddedDatabase(postgres(dataDir, logFile(dataDir)));
+    return new EmbeddedDatabase(postgres(dataDir, logFile(dataDir), port), dataDir);
   }
 
-  private static EmbeddedPostgres postgres(Path dataDir, Path output) throws IOException {
+  private static EmbeddedPostgres postgres(Path dataDir, Path output, int port) throws IOException {
     Redirect append = Redirect.appendTo(output.toFile());
-    return EmbeddedPostgres.builder()
+    EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+    if (port > 0) {
+      builder.setPort(port);
+    }
+    return builder
         .setOutputRedirector(append)
         .setErrorRedirector(append)
         .setDataDirectory(dataDir)
@@ -171,9 +185,47 @@ public final class EmbeddedDatabase implements AutoCloseable {
             .orElse(false));
   }
 
-  /** Stops PostgreSQL (fast shutdown) and releases the data directory. Blocking. */
+  /** True while the PostgreSQL this instance started runs (a frozen one, SIGSTOPped, counts as running). */
+  public boolean alive() {
+    return postmaster != null && postmaster.isAlive();
+  }
+
+  /**
+   * Stops PostgreSQL and releases the data directory, whatever state it is in. Blocking. A frozen server is
+   * resumed first (a fast shutdown needs it to run); a dead one is not asked to stop (pg_ctl would fail and
+   * zonky log an ERROR for a server that is already gone): only the leftovers of its processes are killed.
+   */
   @Override
   public void close() throws IOException {
-    postgres.close();
+    if (alive()) {
+      List<ProcessHandle> processes = new java.util.ArrayList<>(postmaster.descendants().toList());
+      processes.add(postmaster);
+      signal("CONT", processes);
+      postgres.close();
+      return;
+    }
+    List<ProcessHandle> leftovers = postmaster == null ? List.of() : postmaster.descendants().toList();
+    leftovers.forEach(ProcessHandle::destroyForcibly);
+    org.apache.logging.log4j.core.config.Configurator.setLevel(EmbeddedPostgres.class.getName(),
+        org.apache.logging.log4j.Level.OFF);
+    try {
+      postgres.close();
+    } finally {
+      org.apache.logging.log4j.core.config.Configurator.setLevel(EmbeddedPostgres.class.getName(),
+          org.apache.logging.log4j.Level.WARN);
+    }
+    log.info("Embedded PostgreSQL on {} was not running any more; its data directory is released", dataDir);
+  }
+
+  /** Sends {@code signal} to {@code processes} with kill(1): Java has no SIGCONT. */
+  private static void signal(String signal, List<ProcessHandle> processes) throws IOException {
+    List<String> command = new java.util.ArrayList<>(List.of("kill", "-" + signal));
+    processes.forEach(p -> command.add(String.valueOf(p.pid())));
+    try {
+      new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(Redirect.DISCARD).start()
+          .waitFor(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -2,16 +2,9 @@ package dev.registerservice.storage;
 
 import io.vertx.core.Future;
 import io.vertx.pgclient.PgException;
-import io.vertx.sqlclient.ClosedConnectionException;
-import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
-import io.vertx.core.http.ConnectionPoolTooBusyException;
-import java.net.SocketException;
-import java.nio.channels.ClosedChannelException;
-import java.util.Locale;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The {@code users} table and the {@code submissions} that created them. Uniqueness of usernames and emails,
@@ -44,6 +37,8 @@ public final class UserStore {
         user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
         created_at TIMESTAMPTZ NOT NULL DEFAULT now()
       )""",
+      // What the request that used the token asked for (RequestFingerprint): a repeat must ask the same.
+      "ALTER TABLE submissions ADD COLUMN IF NOT EXISTS fingerprint TEXT",
   };
   /**
    * A conflict on either unique index inserts nothing and returns no row, rather than failing: a taken name
@@ -58,13 +53,15 @@ public final class UserStore {
    * {@code submissions_pkey}, and the user row is rolled back with it.
    */
   private static final String INSERT_WITH_TOKEN = "WITH u AS (" + INSERT + "),"
-      + " s AS (INSERT INTO submissions (token, user_id) SELECT $5::text, id FROM u RETURNING user_id)"
+      + " s AS (INSERT INTO submissions (token, user_id, fingerprint) SELECT $5::text, id, $6::text FROM u"
+      + " RETURNING user_id)"
       + " SELECT id FROM u";
-  private static final String SUBMISSION = "SELECT u.id, u.username FROM submissions s JOIN users u"
+  private static final String SUBMISSION = "SELECT u.id, u.username, s.fingerprint FROM submissions s JOIN users u"
       + " ON u.id = s.user_id WHERE s.token = $1";
   /** Only after a conflict, to name the field: which of the two is taken (the username if both are). */
   private static final String TAKEN = "SELECT lower(username) = lower($1) AS username_taken FROM users"
       + " WHERE lower(username) = lower($1) OR lower(email) = lower($2) ORDER BY 1 DESC LIMIT 1";
+  private static final String DELETE = "DELETE FROM users WHERE id = $1";
   private static final String UNIQUE_VIOLATION = "23505";
   private static final String SUBMISSIONS_KEY = "submissions_pkey";
 
@@ -86,10 +83,10 @@ public final class UserStore {
     }
   }
 
-  /** The submission token already created a user with another username. */
+  /** The submission token already created a user, for a request with other contents. */
   public static final class TokenReused extends RuntimeException {
     TokenReused() {
-      super("submission token already used for another registration", null, false, false);
+      super("submission token already used for a different request", null, false, false);
     }
   }
 
@@ -104,42 +101,46 @@ public final class UserStore {
     }
   }
 
-  private final Pool pool;
+  private final BoundedQueries queries;
 
-  UserStore(Pool pool) {
-    this.pool = pool;
+  UserStore(BoundedQueries queries) {
+    this.queries = queries;
   }
 
   /**
    * The user an earlier request with {@code token} created, or null if none did. Fails with
-   * {@link TokenReused} when that user has another username than {@code username}.
+   * {@link TokenReused} when that request differed ({@code fingerprint}: a hash of what it asked for).
    */
-  public Future<Stored> replay(String token, String username) {
-    return pool.preparedQuery(SUBMISSION).execute(Tuple.of(token))
+  public Future<Stored> replay(String token, String fingerprint) {
+    return queries.read(c -> c.preparedQuery(SUBMISSION).execute(Tuple.of(token)))
         .recover(UserStore::classify)
         .compose(rows -> {
           if (rows.size() == 0) {
             return Future.succeededFuture();
           }
           Row row = rows.iterator().next();
-          String stored = row.getString("username");
-          if (!stored.toLowerCase(Locale.ROOT).equals(username.toLowerCase(Locale.ROOT))) {
+          String asked = row.getString("fingerprint");
+          // A token stored before fingerprints were kept (null) is taken as matching.
+          if (asked != null && !asked.equals(fingerprint)) {
             return Future.failedFuture(new TokenReused());
           }
-          return Future.succeededFuture(new Stored(row.getLong("id"), stored, true));
+          return Future.succeededFuture(new Stored(row.getLong("id"), row.getString("username"), true));
         });
   }
 
   /**
-   * Inserts one user (and its submission token, if not null) and completes once the row is committed
-   * (autocommit, synchronous commit). A repeat of the token completes with the first request's user,
-   * {@code replayed}. Fails with {@link Duplicate} for a taken username or email, {@link TokenReused},
-   * {@link Unavailable} when the database cannot be reached, or the database's own error for anything else.
+   * Inserts one user (and its submission token and the request's fingerprint, if the token is not null) and
+   * completes once the row is committed (synchronous commit). A repeat of the token completes with the first
+   * request's user, {@code replayed}. Fails with {@link Duplicate} for a taken username or email,
+   * {@link TokenReused}, {@link Unavailable} when the database cannot be used now, or the database's own error
+   * for anything else.
    */
-  public Future<Stored> insert(String username, String email, String passwordHash, String country, String token) {
-    Future<RowSet<Row>> inserted = token == null
-        ? pool.preparedQuery(INSERT).execute(Tuple.of(username, email, passwordHash, country))
-        : pool.preparedQuery(INSERT_WITH_TOKEN).execute(Tuple.of(username, email, passwordHash, country, token));
+  public Future<Stored> insert(String username, String email, String passwordHash, String country, String token,
+      String fingerprint) {
+    Future<RowSet<Row>> inserted = queries.write(c -> token == null
+        ? c.preparedQuery(INSERT).execute(Tuple.of(username, email, passwordHash, country))
+        : c.preparedQuery(INSERT_WITH_TOKEN).execute(Tuple.of(username, email, passwordHash, country, token,
+            fingerprint)), UserStore::remove);
     return inserted
         .recover(failure -> tokenTaken(failure) ? Future.succeededFuture(null) : classify(failure))
         .compose(rows -> {
@@ -150,13 +151,21 @@ public final class UserStore {
             return duplicate(username, email);
           }
           // Either the token or a unique name was taken: by an earlier request with this token, it's a repeat.
-          return replay(token, username)
+          return replay(token, fingerprint)
               .compose(first -> first != null ? Future.succeededFuture(first) : duplicate(username, email));
         });
   }
 
+  /** Removes the user a late commit inserted after its request was answered 503 (its submission goes with it). */
+  private static Future<?> remove(io.vertx.sqlclient.SqlConnection connection, RowSet<Row> inserted) {
+    if (inserted.size() != 1) {
+      return Future.succeededFuture();
+    }
+    return connection.preparedQuery(DELETE).execute(Tuple.of(inserted.iterator().next().getLong("id")));
+  }
+
   private Future<Stored> duplicate(String username, String email) {
-    return pool.preparedQuery(TAKEN).execute(Tuple.of(username, email))
+    return queries.read(c -> c.preparedQuery(TAKEN).execute(Tuple.of(username, email)))
         .recover(UserStore::classify)
         .compose(taken -> {
           boolean emailTaken = taken.size() == 1 && !taken.iterator().next().getBoolean("username_taken");
@@ -170,9 +179,9 @@ public final class UserStore {
   }
 
   /**
-   * A unique violation names the field; a database that cannot be reached (connection refused or lost,
-   * pool wait timed out or full, server shutting down or out of resources) is {@link Unavailable}, cause
-   * kept; anything else is unexpected and passes through unchanged, for the caller to log and answer 500.
+   * A unique violation names the field; a database that cannot be used now ({@link DatabaseFailures}) is
+   * {@link Unavailable}, cause kept; anything else is unexpected and passes through unchanged, for the caller
+   * to log and answer 500.
    */
   private static <T> Future<T> classify(Throwable failure) {
     if (failure instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState())) {
@@ -180,26 +189,12 @@ public final class UserStore {
       return Future.failedFuture(new Duplicate(constraint != null && constraint.contains("email") ? "email"
           : "username"));
     }
-    if (unreachable(failure)) {
+    if (failure instanceof Unavailable) {
+      return Future.failedFuture(failure);
+    }
+    if (DatabaseFailures.unreachable(failure)) {
       return Future.failedFuture(new Unavailable(failure));
     }
     return Future.failedFuture(failure);
-  }
-
-  /** True for failures that mean "the database is not there now", by type and SQLSTATE class. */
-  static boolean unreachable(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof PgException pg && pg.getSqlState() != null) {
-        String state = pg.getSqlState();
-        // 08: connection exception; 53: insufficient resources; 57P01-57P03: shutting down, cannot connect now.
-        return state.startsWith("08") || state.startsWith("53") || state.startsWith("57P");
-      }
-      if (t instanceof ClosedConnectionException || t instanceof ConnectionPoolTooBusyException
-          || t instanceof TimeoutException || t instanceof SocketException || t instanceof ClosedChannelException
-          || t instanceof Unavailable) {
-        return true;
-      }
-    }
-    return false;
   }
 }

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.registerservice.testing.Registrations;
 import dev.registerservice.testing.RunningService;
 import dev.registerservice.testing.TestDatabase;
+import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -143,6 +144,48 @@ class RegistrationRepeatTest {
     HttpResponse<String> bad = Registrations.send(
         post("application/json", valid(uniqueName("key")).encode()).header("Idempotency-Key", "\"a\\b\"").build());
     assertThat(bad.statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void theSameKeyWithTheSameUsernameButAnotherBodyGets422WithAReadableReason() {
+    String name = uniqueName("fp");
+    String key = RegistrationPagesAccess.token();
+    HttpResponse<String> first = Registrations.send(
+        post("application/json", valid(name).encode()).header("Idempotency-Key", key).build());
+    assertThat(first.statusCode()).isEqualTo(201);
+    for (JsonObject changed : List.of(valid(name).put("email", "other_" + name.toLowerCase() + "@example.com"),
+        valid(name).put("country", "DE"))) {
+      HttpResponse<String> other = Registrations.send(
+          post("application/json", changed.encode()).header("Idempotency-Key", key).build());
+      assertThat(other.statusCode()).as(changed.encode()).isEqualTo(422);
+      assertThat(new JsonObject(other.body()).getJsonObject("errors").getString("Idempotency-Key"))
+          .contains("different username, email or country");
+    }
+    assertThat(db.countNamed(name)).isEqualTo(1);
+  }
+
+  @Test
+  void passwordsThatCannotBeDecodedExactlyAre400InBothEncodings() {
+    // JSON: a lone surrogate, escaped.
+    HttpResponse<String> json = Registrations.send(post("application/json",
+        valid(uniqueName("sur")).encode().replace(Registrations.PASSWORD, Registrations.PASSWORD + "\\ud800"))
+        .build());
+    assertThat(json.statusCode()).as(json.body()).isEqualTo(400);
+    assertThat(new JsonObject(json.body()).getJsonObject("errors").getString("password"))
+        .isEqualTo(RegistrationRules.PASSWORD_UNDECODABLE);
+    // Form: a byte that is not UTF-8 (%FF), where a lossy decoder would put U+FFFD.
+    String name = uniqueName("utf");
+    HttpResponse<String> form = Registrations.send(post("application/x-www-form-urlencoded",
+        Registrations.form(Map.of("username", name, "email", name + "@example.com", "country", "FR",
+            "terms", "on")) + "&password=" + "correct%20horse%20battery%FF").build());
+    assertThat(form.statusCode()).isEqualTo(400);
+    assertThat(form.body()).contains("cannot be read");
+    // A real U+FFFD, correctly encoded, is a character like any other.
+    String ok = uniqueName("fffd");
+    HttpResponse<String> replacement = Registrations.send(post("application/json",
+        valid(ok).put("password", Registrations.PASSWORD + "\ufffd").encode()).build());
+    assertThat(replacement.statusCode()).isEqualTo(201);
+    assertThat(db.userNamed(name)).isEmpty();
   }
 
   @Test

@@ -55,8 +55,11 @@ class RegistrationTest {
         "REGISTER_ARGON2_MEMORY_KIB", String.valueOf(MEMORY_KIB),
         "REGISTER_ARGON2_ITERATIONS", "1",
         "REGISTER_HEADER_TIMEOUT_SECONDS", "1",
-        // Room for every one of 100 concurrent registrations: the race below is decided by the index.
+        // Room for every one of 100 concurrent registrations: the race below is decided by the index, and
+        // its inserts queue for 8 pooled connections on a loaded machine longer than the answer bound allows.
         "REGISTER_HASH_QUEUE", "200",
+        "REGISTER_DB_POOL_WAIT_MS", "30000",
+        "REGISTER_DB_QUERY_TIMEOUT_MS", "30000",
         "REGISTER_MAX_REQUEST_BODY_BYTES", "16384"));
     Awaitility.await().atMost(Duration.ofSeconds(30))
         .until(() -> service.scrape().value("registration_database_ready") == 1.0);
@@ -315,15 +318,14 @@ class RegistrationTest {
     try (Socket socket = RawHttp.connect(service.port())) {
       RawHttp.send(socket, "POST /user/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
           + "Content-Length: " + body.length + "\r\n\r\n");
-      long start = System.nanoTime();
-      // Five pieces 375 ms apart: the body takes 1.5 s, longer than REGISTER_HEADER_TIMEOUT_SECONDS=1.
+      // Five pieces 375 ms apart: the body takes at least 1.9 s, longer than REGISTER_HEADER_TIMEOUT_SECONDS=1
+      // (sleeps only ever last longer): were the header timeout applied to the body, the answer would be 408.
       int piece = (body.length + 4) / 5;
       for (int offset = 0; offset < body.length; offset += piece) {
         Thread.sleep(375);
         socket.getOutputStream().write(body, offset, Math.min(piece, body.length - offset));
         socket.getOutputStream().flush();
       }
-      assertThat(System.nanoTime() - start).isGreaterThan(TimeUnit.MILLISECONDS.toNanos(1_500));
       RawHttp.Response response = RawHttp.read(socket.getInputStream(), false);
       assertThat(response.status()).isEqualTo(201);
     }
