@@ -43,14 +43,15 @@ public final class VertxInstances {
     VertxOptions options = new VertxOptions()
         .setEventLoopPoolSize(config.http().loops())
         .setPreferNativeTransport(config.http().transport() == Transport.EPOLL);
+    // The checker looks often enough to see a block soon after it passes the threshold; stall detection runs
+    // with metrics on or off (readiness reads it).
+    options.setBlockedThreadCheckInterval(Math.max(5, Math.min(threshold / 4, 50)))
+        .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
+        .setMaxEventLoopExecuteTime(threshold)
+        .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS);
     VertxBuilder builder = Vertx.builder();
     if (config.management().metricsEnabled()) {
-      // The checker looks often enough to see a block soon after it passes the threshold.
-      options.setBlockedThreadCheckInterval(Math.max(5, Math.min(threshold / 4, 50)))
-          .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
-          .setMaxEventLoopExecuteTime(threshold)
-          .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
-          .setMetricsOptions(new MicrometerMetricsOptions()
+      options.setMetricsOptions(new MicrometerMetricsOptions()
               .setEnabled(true)
               .setJvmMetricsEnabled(true)
               .setNettyMetricsEnabled(true)
