@@ -33,7 +33,7 @@ public record ServiceConfig(
   /**
    * The management port ({@code /metrics}, {@code /health/*}).
    *
-   * @param metricsEnabled false: no meter is exported, the lag probe and the stall detector do not run
+   * @param metricsEnabled false: no meter is exported; the lag probe and the stall detector still run, for readiness
    */
   public record Management(String host, int port, boolean metricsEnabled) {
   }
