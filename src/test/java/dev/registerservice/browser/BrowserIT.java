@@ -299,8 +299,11 @@ class BrowserIT {
     checked();
     assertThat(driver.findElement(By.tagName("main")).getText()).contains("Welcome, " + name + "!");
     assertThat(outcome("duplicate")).as("nobody is told their own account is taken").isEqualTo(duplicates);
+    // Chromium cancels the first submission when the second starts its navigation: whether the first one's body
+    // reached the server first is a race (both did on a quiet machine, one did beside CPU hogs). Either way the
+    // person ends on their confirmation with one account; RegistrationRepeatTest sends the two posts for sure.
     assertThat(outcome("created") + outcome("replayed") + outcome("duplicate") - before)
-        .as("both clicks reached the server").isEqualTo(2.0);
+        .as("one or both clicks reached the server").isBetween(1.0, 2.0);
     assertThat(outcome("created") - created).as("one account").isEqualTo(1.0);
     assertThat(registered(name)).isTrue();
   }

@@ -20,30 +20,43 @@ class HashingPoolTest {
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
   void hashingThreadsRunAtTheConfiguredNiceValue() throws Exception {
     Vertx vertx = Vertx.vertx();
+    // Other tests' services in this JVM have hashing threads of their own; the run may itself be niced.
+    List<Path> before = tasksNamed("password-hash-");
+    int callerNice = niceOf(Path.of("/proc/thread-self"));
     HashingPool pool = new HashingPool(new PasswordHasher(64, 1, 1), 2, 4, 7);
     try {
       String hash = pool.hash(vertx.getOrCreateContext(), "correct horse battery")
           .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       assertThat(PasswordHasher.verify(hash, "correct horse battery")).isTrue();
       // Both threads were started at construction and set their nice value first thing.
-      assertThat(niceOfThreadsNamed("password-hash-")).hasSize(2).containsOnly(7);
-      assertThat(niceOf(Path.of("/proc/thread-self"))).as("the caller keeps its priority").isZero();
+      List<Integer> nice = new ArrayList<>();
+      for (Path task : tasksNamed("password-hash-")) {
+        if (!before.contains(task)) {
+          nice.add(niceOf(task));
+        }
+      }
+      assertThat(nice).hasSize(2).containsOnly(Math.min(19, callerNice + 7));
+      assertThat(niceOf(Path.of("/proc/thread-self"))).as("the caller keeps its priority").isEqualTo(callerNice);
     } finally {
       pool.close();
       vertx.close();
     }
   }
 
-  private static List<Integer> niceOfThreadsNamed(String prefix) throws IOException {
-    List<Integer> nice = new ArrayList<>();
+  private static List<Path> tasksNamed(String prefix) throws IOException {
+    List<Path> named = new ArrayList<>();
     try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
       for (Path task : tasks.toList()) {
-        if (Files.readString(task.resolve("comm")).trim().startsWith(prefix)) {
-          nice.add(niceOf(task));
+        try {
+          if (Files.readString(task.resolve("comm")).trim().startsWith(prefix)) {
+            named.add(task);
+          }
+        } catch (IOException gone) {
+          // a thread that ended while we listed
         }
       }
     }
-    return nice;
+    return named;
   }
 
   /** Field 19 of {@code stat}; the command name (field 2) may hold spaces, so count from its closing ')'. */
