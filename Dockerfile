@@ -16,12 +16,18 @@ WORKDIR /build
 COPY pom.xml ./
 RUN mvn -B -q dependency:go-offline -DskipTests
 COPY src ./src
-# -Pcontainer: the embedded PostgreSQL's binaries (local runs only) stay out of the image.
-RUN mvn -B -q package -DskipTests -Pcontainer && test -s target/register-service.jar
+# -Pcontainer: the embedded PostgreSQL's binaries (local runs only) stay out of the image, and out of its SBOM.
+RUN mvn -B -q package -DskipTests -Pcontainer && test -s target/register-service.jar && test -s target/bom.json
 
 FROM ${RUNTIME_IMAGE}
 ARG UID=10001
 COPY --from=build /build/target/register-service.jar /opt/register-service/register-service.jar
+# The jar's SBOM (CycloneDX 1.6 JSON, cyclonedx-maven-plugin): `trivy sbom` / `grype sbom:` scan it
+# (docs/operations.md, "Updates and the SBOM"). The label names the file.
+COPY --from=build /build/target/bom.json /opt/register-service/bom.json
+LABEL org.opencontainers.image.title="register-service" \
+      dev.registerservice.sbom="/opt/register-service/bom.json" \
+      dev.registerservice.sbom.format="CycloneDX 1.6 JSON"
 COPY conf/register.yaml /etc/register-service/register.yaml
 # Start-up archive: one training run with this very JVM, driven by the service's own warm-up
 # (REGISTER_WARMUP_REQUESTS through the real pipeline), then SIGTERM (image/training-run.sh). On JDK 17-24

@@ -104,7 +104,18 @@ build --target build -t localhost/register-service:build-stage
 build -t "$image"
 podman image prune -f >/dev/null
 echo "   built in $(( $(date +%s) - start )) s"
-if [ "${IMAGE_BUILD_ONLY:-0}" = 1 ]; then echo "   $image built (IMAGE_BUILD_ONLY=1: no run checks)"; exit 0; fi
+# The SBOM: the label names a file in the image that is CycloneDX JSON naming the Netty and Vert.x in the jar.
+sbom=$(podman image inspect --format '{{index .Config.Labels "dev.registerservice.sbom"}}' "$image")
+podman run --rm --network host --entrypoint cat "$image" "$sbom" >"$tmp/bom.json" 2>/dev/null || true
+check "SBOM in the image at the label's path ($sbom): CycloneDX, names netty-codec-http and vertx-core" node -e '
+  const b = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const has = (g, n) => b.components.some((c) => c.group === g && c.name === n);
+  process.exit(b.bomFormat === "CycloneDX" && has("io.netty", "netty-codec-http") && has("io.vertx", "vertx-core")
+    && !b.components.some((c) => c.group === "io.zonky.test.postgres") ? 0 : 1);' "$tmp/bom.json"
+if [ "${IMAGE_BUILD_ONLY:-0}" = 1 ]; then
+  echo "   $image built (IMAGE_BUILD_ONLY=1: no run checks)"
+  [ "$failed" -eq 0 ]; exit
+fi
 inspect() { podman image inspect --format "$1" "$image"; }
 check "image user is 10001" [ "$(inspect '{{.Config.User}}')" = "10001:10001" ]
 entrypoint=$(inspect '{{json .Config.Entrypoint}}')

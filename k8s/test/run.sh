@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Offline checks of k8s/: kustomize build, Kubernetes + Prometheus Operator schemas, unknown fields,
-# contract checks, promtool check/test of the alerts, PromQL syntax of the dashboard queries.
+# contract checks, promtool check/test of the alerts, PromQL syntax of the dashboard queries, and that
+# every Dockerfile COPY source survives .dockerignore (dockerignore.mjs).
 #   k8s/test/run.sh                  run everything; exit non-zero on any failure
 #   k8s/test/run.sh --used-metrics   print the metric names the alerts and dashboard use, one a line
 # Installs what it needs: npm packages pinned by package-lock.json (into k8s/test/node_modules) and
@@ -54,6 +55,11 @@ step "schemas, unknown fields, contract" \
 step "self-test: the checks catch planted mistakes" node "$here/check.mjs" --self-test "$tmp/built.yaml" "${settings_args[@]}"
 step "promtool check rules (PrometheusRule)" promtool check rules "$tmp/rules.yaml"
 step "promtool check rules (dashboard queries parse as PromQL)" promtool check rules "$tmp/dashboard.rules.yaml"
+repo=$(dirname "$k8s")
+if [ -f "$repo/Dockerfile" ]; then
+  step "Dockerfile: every COPY source survives .dockerignore" node "$here/dockerignore.mjs" "$repo"
+  step "self-test: the .dockerignore check catches planted mistakes" node "$here/dockerignore.mjs" --self-test "$repo"
+fi
 cp "$here/alerts.test.yaml" "$tmp/alerts.test.yaml"
 step "promtool test rules (alerts.test.yaml)" bash -c "cd '$tmp' && promtool test rules alerts.test.yaml"
 

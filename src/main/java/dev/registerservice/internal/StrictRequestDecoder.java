@@ -67,6 +67,8 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
   private int targetEnd;
   /** The head just checked announced a chunked body (the only Transfer-Encoding check() lets through). */
   private boolean chunkedBody;
+  /** Why check() refused the head just parsed: Netty 4.2.13+ may throw on the same framing afterwards and replace it. */
+  private RejectReason headRefusal;
 
   StrictRequestDecoder(HttpServerOptions options) {
     super(options);
@@ -136,6 +138,12 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
       HttpRequest request = (HttpRequest) message;
       inHead = false;
       peekPending = false;
+      // Netty's own Transfer-Encoding checks (4.2.13+: TE in HTTP/1.0, TE with Content-Length, a final coding
+      // other than chunked) run after isContentAlwaysEmpty and overwrite its result: keep the reason found first.
+      if (headRefusal != null && !(request.decoderResult().cause() instanceof Rejected)) {
+        request.setDecoderResult(DecoderResult.failure(new Rejected(headRefusal)));
+      }
+      headRefusal = null;
       if (request.decoderResult().isSuccess() && !(message instanceof LastHttpContent) && chunkedBody) {
         // check() let only "Transfer-Encoding: chunked" through. Bytes of the body that came with the head are
         // checked before the request goes up, so the common case (one write) is refused as a whole: 400.
@@ -268,6 +276,7 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
   protected boolean isContentAlwaysEmpty(HttpMessage message) {
     chunkedBody = false;
     RejectReason reason = message.decoderResult().isSuccess() ? check((HttpRequest) message) : null;
+    headRefusal = reason;
     if (reason != null) {
       message.setDecoderResult(DecoderResult.failure(new Rejected(reason)));
     }

@@ -26,7 +26,10 @@ public final class PrometheusHygiene implements MeterFilter {
       // Vert.x's SQL client registers this untagged gauge once per client-metrics object, and the PostgreSQL
       // pool makes more than one: the second is ignored with a WARN ("This Gauge has been already registered
       // (vertx.sql.processing.pending)") and the gauge would show one of them only.
-      "vertx.sql.processing.pending");
+      "vertx.sql.processing.pending",
+      // Micrometer 1.16+: an untagged gauge registered once per Netty event-loop group; the first group wins
+      // (it showed 1 beside 2 traffic loops). eventloop_pending_tasks{loop} lists every loop.
+      "netty.eventexecutor.workers");
   /**
    * Vert.x's net-client meters. The only net client here is the PostgreSQL pool's: Vert.x registers its
    * active-connections gauge once per client, so the second registration is ignored with a WARN ("This Gauge
