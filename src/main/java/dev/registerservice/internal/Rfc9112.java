@@ -11,6 +11,8 @@ final class Rfc9112 {
   /** pchar plus "/" and "?": a path's or query's characters besides pct-encoded. */
   private static final boolean[] PATH_QUERY = new boolean[256];
   private static final boolean[] SCHEME = new boolean[256];
+  /** What an IP literal's brackets may hold: hex digits, ":" and "." (IPv6, IPvFuture), and a reg-name's characters. */
+  private static final boolean[] IP_LITERAL = new boolean[256];
 
   static {
     for (char c = '0'; c <= '9'; c++) {
@@ -38,6 +40,9 @@ final class Rfc9112 {
     for (char c : "+-.".toCharArray()) {
       mark(c, SCHEME);
     }
+    for (int c = 0; c < 256; c++) {
+      IP_LITERAL[c] = REG_NAME[c] || c == ':';
+    }
   }
 
   private Rfc9112() {
@@ -53,12 +58,16 @@ final class Rfc9112 {
     return TCHAR[b & 0xff];
   }
 
-  static boolean isDigit(byte b) {
+  static boolean isSpOrTab(int b) {
+    return b == ' ' || b == '\t';
+  }
+
+  static boolean isDigit(int b) {
     return b >= '0' && b <= '9';
   }
 
-  /** The value of a HEXDIG, or -1. */
-  static int hexValue(byte b) {
+  /** The value of a HEXDIG (a byte or a char), or -1. */
+  static int hexValue(int b) {
     if (b >= '0' && b <= '9') {
       return b - '0';
     }
@@ -82,127 +91,42 @@ final class Rfc9112 {
    * ({@code scheme://authority/path?query}, without userinfo, RFC 9110 section 4.2.4), asterisk-form for
    * {@code OPTIONS} only, authority-form for {@code CONNECT} only. Percent-escapes must be complete;
    * no fragment, no space, quote, angle bracket, control or non-ASCII byte. (The few characters browsers
-   * send unescaped, {@code | ^ [ ] { } ` \}, are let through.)
+   * send unescaped, {@code | ^ [ ] { } ` \}, are let through.) Takes the strings Netty made of the
+   * request line's words, so the check allocates nothing of its own.
    */
-  static boolean isRequestTarget(byte[] b, int start, int end, byte[] method, int methodStart, int methodEnd) {
-    if (start >= end) {
+  static boolean isRequestTarget(CharSequence target, String method) {
+    int end = target.length();
+    if (end == 0) {
       return false;
     }
-    byte first = b[start];
+    char first = target.charAt(0);
     if (first == '/') {
-      return isPathQuery(b, start, end);
+      return span(target, 0, end, PATH_QUERY) == end;
     }
     if (first == '*') {
-      return end - start == 1 && is(method, methodStart, methodEnd, "OPTIONS");
+      return end == 1 && "OPTIONS".equals(method);
     }
-    if (is(method, methodStart, methodEnd, "CONNECT")) {
-      return isAuthority(b, start, end, true);
+    if ("CONNECT".equals(method)) {
+      return isAuthority(target, 0, end, true);
     }
     // absolute-form: scheme ":" "//" authority path-abempty [ "?" query ]
-    int i = start;
     if (!(first >= 'a' && first <= 'z' || first >= 'A' && first <= 'Z')) {
       return false;
     }
-    while (i < end && SCHEME[b[i] & 0xff]) {
+    int i = 0;
+    while (i < end && in(SCHEME, target.charAt(i))) {
       i++;
     }
-    if (end - i < 3 || b[i] != ':' || b[i + 1] != '/' || b[i + 2] != '/') {
+    if (end - i < 3 || target.charAt(i) != ':' || target.charAt(i + 1) != '/' || target.charAt(i + 2) != '/') {
       return false;
     }
     int authorityStart = i + 3;
     int authorityEnd = authorityStart;
-    while (authorityEnd < end && b[authorityEnd] != '/' && b[authorityEnd] != '?') {
+    while (authorityEnd < end && target.charAt(authorityEnd) != '/' && target.charAt(authorityEnd) != '?') {
       authorityEnd++;
     }
-    if (!isAuthority(b, authorityStart, authorityEnd, false)) {
-      return false;
-    }
-    return isPathQuery(b, authorityEnd, end);
-  }
-
-  private static boolean is(byte[] b, int start, int end, String text) {
-    if (end - start != text.length()) {
-      return false;
-    }
-    for (int i = 0; i < text.length(); i++) {
-      if (b[start + i] != text.charAt(i)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static boolean isPathQuery(byte[] b, int start, int end) {
-    for (int i = start; i < end; i++) {
-      byte c = b[i];
-      if (c == '%') {
-        if (i + 2 >= end || hexValue(b[i + 1]) < 0 || hexValue(b[i + 2]) < 0) {
-          return false;
-        }
-        i += 2;
-      } else if (!PATH_QUERY[c & 0xff]) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** host [ ":" port ] with a non-empty host; no userinfo ("@" is not a host character). */
-  private static boolean isAuthority(byte[] b, int start, int end, boolean portRequired) {
-    int i = start;
-    if (i < end && b[i] == '[') {
-      while (i < end && b[i] != ']') {
-        i++;
-      }
-      if (i == end || !isIpLiteral(b, start + 1, i)) {
-        return false;
-      }
-      i++;
-    } else {
-      while (i < end && b[i] != ':') {
-        byte c = b[i];
-        if (c == '%') {
-          if (i + 2 >= end || hexValue(b[i + 1]) < 0 || hexValue(b[i + 2]) < 0) {
-            return false;
-          }
-          i += 2;
-        } else if (!REG_NAME[c & 0xff]) {
-          return false;
-        }
-        i++;
-      }
-      if (i == start) {
-        return false;
-      }
-    }
-    if (i == end) {
-      return !portRequired;
-    }
-    if (b[i] != ':') {
-      return false;
-    }
-    if (portRequired && i + 1 == end) {
-      return false;
-    }
-    for (i++; i < end; i++) {
-      if (!isDigit(b[i])) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static boolean isIpLiteral(byte[] b, int start, int end) {
-    if (start >= end) {
-      return false;
-    }
-    for (int i = start; i < end; i++) {
-      byte c = b[i];
-      if (!(hexValue(c) >= 0 || c == ':' || c == '.' || REG_NAME[c & 0xff])) {
-        return false;
-      }
-    }
-    return true;
+    return isAuthority(target, authorityStart, authorityEnd, false)
+        && span(target, authorityEnd, end, PATH_QUERY) == end;
   }
 
   /**
@@ -211,63 +135,68 @@ final class Rfc9112 {
    */
   static boolean isHostHeader(CharSequence value) {
     int length = value.length();
-    if (length == 0) {
-      return true;
-    }
-    for (int i = 0; i < length; i++) {
-      if (value.charAt(i) > 0x7e) {
-        return false;
-      }
-    }
-    return isHostChars(value);
+    return length == 0 || isAuthority(value, 0, length, false);
   }
 
-  /** The same check on a String, char by char (Netty hands header values over as Strings). */
-  private static boolean isHostChars(CharSequence v) {
-    int end = v.length();
-    int i = 0;
-    if (v.charAt(0) == '[') {
-      while (i < end && v.charAt(i) != ']') {
-        char c = v.charAt(i);
-        if (i > 0 && !(hexValue((byte) c) >= 0 || c == ':' || c == '.' || REG_NAME[c])) {
+  /**
+   * host [ ":" port ] with a non-empty host (an IP literal in brackets, or a reg-name); no userinfo ("@" is not
+   * a host character). The one authority parser: the request target's and the Host field's.
+   */
+  private static boolean isAuthority(CharSequence s, int start, int end, boolean portRequired) {
+    int i = start;
+    if (i < end && s.charAt(i) == '[') {
+      for (i++; i < end && s.charAt(i) != ']'; i++) {
+        if (!in(IP_LITERAL, s.charAt(i))) {
           return false;
         }
-        i++;
       }
-      if (i == end || i == 1) {
+      if (i == end || i == start + 1) {
         return false;
       }
       i++;
     } else {
-      while (i < end && v.charAt(i) != ':') {
-        char c = v.charAt(i);
-        if (c == '%') {
-          if (i + 2 >= end || hexValue((byte) v.charAt(i + 1)) < 0 || hexValue((byte) v.charAt(i + 2)) < 0) {
-            return false;
-          }
-          i += 2;
-        } else if (!REG_NAME[c]) {
-          return false;
-        }
-        i++;
-      }
-      if (i == 0) {
+      i = span(s, i, end, REG_NAME);
+      if (i == start) {
         return false;
       }
     }
     if (i == end) {
-      return true;
+      return !portRequired;
     }
-    if (v.charAt(i) != ':') {
+    if (s.charAt(i) != ':' || portRequired && i + 1 == end) {
       return false;
     }
     for (i++; i < end; i++) {
-      char c = v.charAt(i);
-      if (c < '0' || c > '9') {
+      if (!isDigit(s.charAt(i))) {
         return false;
       }
     }
     return true;
+  }
+
+  /**
+   * Where the run of {@code allowed} characters and complete percent-escapes starting at {@code i} ends: at
+   * {@code end}, or at the first other character (a broken escape stops it at its "%").
+   */
+  private static int span(CharSequence s, int i, int end, boolean[] allowed) {
+    while (i < end) {
+      char c = s.charAt(i);
+      if (c == '%') {
+        if (i + 2 >= end || hexValue(s.charAt(i + 1)) < 0 || hexValue(s.charAt(i + 2)) < 0) {
+          return i;
+        }
+        i += 3;
+      } else if (in(allowed, c)) {
+        i++;
+      } else {
+        return i;
+      }
+    }
+    return end;
+  }
+
+  private static boolean in(boolean[] table, char c) {
+    return c < table.length && table[c];
   }
 
   /** A transfer-coding element other than chunked: token *( OWS ";" OWS token "=" ( token / quoted-string ) ). */
