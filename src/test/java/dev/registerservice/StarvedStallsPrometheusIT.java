@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * CPU starvation from outside, seen as an operator sees it (a real Prometheus scraping every second with the
  * rules of {@code k8s/prometheusrule.yaml}): the packaged jar pinned to one core ({@code taskset -a -p -c 0})
- * beside two busy processes of higher priority on that core ({@code nice -n -10 taskset -c 0 yes}) for 8 s,
+ * beside two busy processes of higher priority on that core ({@code nice -n -20 taskset -c 0 yes}) for 8 s,
  * under one client's requests sent one after another.
  * Its loops wait for the CPU: the stalls are counted as {@code starved}, never {@code blocked}, with
  * {@code paused} and {@code unknown} together under a quarter of {@code starved} (a loop stopped at a
@@ -38,6 +38,9 @@ class StarvedStallsPrometheusIT {
   private static final List<String> CAUSES = List.of("gc", "throttled", "starved", "blocked", "paused", "unknown");
   private static final Duration DEADLINE = Duration.ofSeconds(90);
   private static final long HOG_SECONDS = 8;
+  // -20, not -10: beside nice -10 hogs a woken loop waits ~60 ms for its turn (its weight against theirs), just
+  // over a 50 ms threshold on a busy machine and under it on a quiet one; at -20 it waits hundreds of ms.
+  private static final int HOG_NICE = -20;
 
   private static String stalls(String loop, String cause) {
     return "eventloop_stalls_total{cause=\"" + cause + "\",loop=\"" + loop + "\"}";
@@ -114,7 +117,7 @@ class StarvedStallsPrometheusIT {
         // Requests one after another keep the loops busy enough to queue behind the hogs.
         client.start();
         for (int i = 0; i < 2; i++) {
-          hogs.add(new ProcessBuilder("nice", "-n", "-10", "taskset", "-c", "0", "yes")
+          hogs.add(new ProcessBuilder("nice", "-n", String.valueOf(HOG_NICE), "taskset", "-c", "0", "yes")
               .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
         }
         // The contention itself: 8 s of it (not a wait for anything).
@@ -127,7 +130,7 @@ class StarvedStallsPrometheusIT {
         }
         client.join(TimeUnit.SECONDS.toMillis(30));
       }
-      System.out.printf("two nice -10 hogs on core 0 for %d ms, %d requests meanwhile%n",
+      System.out.printf("two nice " + HOG_NICE + " hogs on core 0 for %d ms, %d requests meanwhile%n",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt), requests.get());
 
       // Starved on every loop, seen by Prometheus as by a direct scrape.
