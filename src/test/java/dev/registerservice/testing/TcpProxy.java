@@ -33,16 +33,8 @@ public final class TcpProxy implements AutoCloseable {
     return server.getLocalPort();
   }
 
-  public synchronized void blackhole(boolean on) {
+  public void blackhole(boolean on) {
     blackholed = on;
-    notifyAll();
-  }
-
-  /** Returns once traffic may flow again: the blackhole lifted, or the proxy closed. */
-  private synchronized void awaitRoute() throws InterruptedException {
-    while (blackholed && !closed) {
-      wait();
-    }
   }
 
   private void accept() {
@@ -62,7 +54,9 @@ public final class TcpProxy implements AutoCloseable {
   private void connect(Socket client) {
     try {
       // A blackholed route does not connect onwards either: the client's connect succeeded, nothing answers.
-      awaitRoute();
+      while (blackholed && !closed) {
+        Thread.sleep(20);
+      }
       Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
       sockets.add(upstream);
       pump(client, upstream);
@@ -78,7 +72,9 @@ public final class TcpProxy implements AutoCloseable {
       try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
         int n;
         while ((n = in.read(buffer)) >= 0) {
-          awaitRoute();
+          while (blackholed && !closed) {
+            Thread.sleep(20);
+          }
           out.write(buffer, 0, n);
           out.flush();
         }
@@ -103,10 +99,7 @@ public final class TcpProxy implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    synchronized (this) {
-      closed = true;
-      notifyAll();
-    }
+    closed = true;
     server.close();
     sockets.forEach(TcpProxy::closeQuietly);
   }
