@@ -33,8 +33,16 @@ public final class TcpProxy implements AutoCloseable {
     return server.getLocalPort();
   }
 
-  public void blackhole(boolean on) {
+  public synchronized void blackhole(boolean on) {
     blackholed = on;
+    notifyAll();
+  }
+
+  /** Returns once traffic may flow again: the blackhole lifted, or the proxy closed. */
+  private synchronized void awaitRoute() throws InterruptedException {
+    while (blackholed && !closed) {
+      wait();
+    }
   }
 
   private void accept() {
@@ -54,9 +62,7 @@ public final class TcpProxy implements AutoCloseable {
   private void connect(Socket client) {
     try {
       // A blackholed route does not connect onwards either: the client's connect succeeded, nothing answers.
-      while (blackholed && !closed) {
-        Thread.sleep(20);
-      }
+      awaitRoute();
       Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
       sockets.add(upstream);
       pump(client, upstream);
@@ -72,9 +78,7 @@ public final class TcpProxy implements AutoCloseable {
       try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
         int n;
         while ((n = in.read(buffer)) >= 0) {
-          while (blackholed && !closed) {
-            Thread.sleep(20);
-          }
+          awaitRoute();
           out.write(buffer, 0, n);
           out.flush();
         }
@@ -99,7 +103,10 @@ public final class TcpProxy implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    closed = true;
+    synchronized (this) {
+      closed = true;
+      notifyAll();
+    }
     server.close();
     sockets.forEach(TcpProxy::closeQuietly);
   }
