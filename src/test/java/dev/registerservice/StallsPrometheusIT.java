@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.registerservice.testing.LargeHeap;
 import dev.registerservice.testing.LogCapture;
+import dev.registerservice.testing.PageRequests;
 import dev.registerservice.testing.Prometheus;
 import dev.registerservice.testing.RunningService;
 import dev.registerservice.testing.Scrape;
@@ -16,10 +17,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -236,7 +233,7 @@ class StallsPrometheusIT {
         AtomicLong requests = new AtomicLong();
         Thread[] clients = new Thread[2];
         for (int c = 0; c < clients.length; c++) {
-          clients[c] = new Thread(() -> load(service.port(), done, requests), "load-" + c);
+          clients[c] = new Thread(() -> PageRequests.untilDone(service.port(), done, requests, 1_000_000), "load-" + c);
           clients[c].start();
         }
         try {
@@ -267,24 +264,6 @@ class StallsPrometheusIT {
       await("the cgroup is empty").atMost(Duration.ofSeconds(30))
           .until(() -> Files.readString(group.resolve("cgroup.procs")).isBlank());
       Files.delete(group);
-    }
-  }
-
-  /** Requests one after another until told to stop; bounded in count as well as by the test's deadline. */
-  private static void load(int port, AtomicBoolean done, AtomicLong requests) {
-    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(10)).build();
-    HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/user/register"))
-        .timeout(Duration.ofSeconds(20)).build();
-    for (int i = 0; i < 1_000_000 && !done.get(); i++) {
-      try {
-        client.send(get, HttpResponse.BodyHandlers.discarding());
-        requests.incrementAndGet();
-      } catch (Exception e) {
-        if (done.get()) {
-          return;
-        }
-      }
     }
   }
 }

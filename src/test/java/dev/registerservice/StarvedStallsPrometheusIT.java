@@ -3,13 +3,10 @@ package dev.registerservice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.registerservice.testing.PageRequests;
 import dev.registerservice.testing.Prometheus;
 import dev.registerservice.testing.Scrape;
 import dev.registerservice.testing.ServiceProcess;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -61,24 +58,6 @@ class StarvedStallsPrometheusIT {
     assertThat(process.waitFor(10, TimeUnit.SECONDS) && process.exitValue() == 0).as(String.join(" ", command)).isTrue();
   }
 
-  /** Requests one after another until told to stop; bounded in count as well as by the test's deadline. */
-  private static void load(int port, AtomicBoolean done, AtomicLong requests, int count) {
-    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(10)).build();
-    HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/user/register"))
-        .timeout(Duration.ofSeconds(20)).build();
-    for (int i = 0; i < count && !done.get(); i++) {
-      try {
-        client.send(get, HttpResponse.BodyHandlers.discarding());
-        requests.incrementAndGet();
-      } catch (Exception e) {
-        if (done.get()) {
-          return;
-        }
-      }
-    }
-  }
-
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void aServicePinnedBesideHigherPriorityHogsCountsStarvedStallsOnly() throws Exception {
@@ -99,7 +78,7 @@ class StarvedStallsPrometheusIT {
       // safepoints), which is not what this test is about.
       AtomicBoolean warm = new AtomicBoolean();
       AtomicLong warmed = new AtomicLong();
-      Thread warmUp = new Thread(() -> load(service.port(), warm, warmed, 500), "warm-up");
+      Thread warmUp = new Thread(() -> PageRequests.untilDone(service.port(), warm, warmed, 500), "warm-up");
       warmUp.start();
       warmUp.join(TimeUnit.SECONDS.toMillis(60));
       warm.set(true);
@@ -111,7 +90,7 @@ class StarvedStallsPrometheusIT {
       List<Process> hogs = new ArrayList<>();
       AtomicBoolean done = new AtomicBoolean();
       AtomicLong requests = new AtomicLong();
-      Thread client = new Thread(() -> load(service.port(), done, requests, 1_000_000), "load");
+      Thread client = new Thread(() -> PageRequests.untilDone(service.port(), done, requests, 1_000_000), "load");
       long startedAt = System.nanoTime();
       try {
         // Requests one after another keep the loops busy enough to queue behind the hogs.

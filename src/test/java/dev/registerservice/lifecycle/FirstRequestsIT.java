@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.registerservice.config.Setting;
 import dev.registerservice.testing.Scrape;
 import dev.registerservice.testing.ServiceProcess;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -21,10 +23,12 @@ import org.junit.jupiter.api.Timeout;
  * {@code unknown}, or the starvation cause): only {@code blocked} (one task of ours held the loop: class
  * loading, a first allocation, interpretation) is held against the warm-up. Bound: each service gets 60 s to
  * get ready; the requests each have a 10 s socket timeout; stall attribution runs 200 ms after a freeze ends, so
- * the scrape is read after the lag probe has run for a further 2 s.
+ * the scrape is read once every loop's lag probe (every 10 ms) has ticked {@value #SETTLED_TICKS} more times since
+ * the requests ended (a second on a quiet machine, longer on a busy one; at most 60 s).
  */
 class FirstRequestsIT {
   private static final int REQUESTS = 100;
+  private static final int SETTLED_TICKS = 100;
 
   @Test
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
@@ -43,8 +47,9 @@ class FirstRequestsIT {
         "REGISTER_WARMUP_REQUESTS", warmupRequests))) {
       Scrape before = Scrape.of(service.managementPort());
       assertThat(StartupWarmup.run("127.0.0.1", service.port(), REQUESTS)).isEqualTo(REQUESTS);
-      Thread.sleep(2_000);
-      Scrape after = Scrape.of(service.managementPort());
+      Scrape done = Scrape.of(service.managementPort());
+      Scrape after = Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+          .until(() -> Scrape.of(service.managementPort()), now -> everyLoopTicked(done, now));
       List<String> log = service.output().stream().filter(line -> line.contains("StallDetector")).toList();
       double any = after.sum("eventloop_stalls_total") - before.sum("eventloop_stalls_total");
       double blocked = after.sum("eventloop_stalls_total", "cause=\"blocked\"")
@@ -53,5 +58,11 @@ class FirstRequestsIT {
           REQUESTS, blocked, log);
       return new double[] {any, blocked};
     }
+  }
+
+  private static boolean everyLoopTicked(Scrape since, Scrape now) {
+    List<String> loops = since.series().keySet().stream()
+        .filter(series -> series.startsWith("eventloop_lag_seconds_count{")).toList();
+    return !loops.isEmpty() && loops.stream().allMatch(loop -> now.value(loop) - since.value(loop) >= SETTLED_TICKS);
   }
 }

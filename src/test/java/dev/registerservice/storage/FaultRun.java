@@ -88,7 +88,9 @@ final class FaultRun {
           .until(() -> stream.answered().stream().anyMatch(a -> a.sentNanos() > healStart && a.status() == 201));
       faultEnd = System.nanoTime();
       recover = (faultEnd - (heal != null ? healStart : faultStart)) / 1e9;
-      Thread.sleep(1_000);
+      long end = faultEnd;
+      Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+          .until(() -> stream.answered().stream().filter(a -> a.sentNanos() > end && a.status() == 201).count() >= 5);
     } finally {
       stream.close();
     }
