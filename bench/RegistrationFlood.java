@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * 1. idle: one keep-alive client fetches GET /user/register every PROBE_MS for IDLE_S seconds;
  * 2. flood: the same probe goes on while CLIENTS clients post JSON registrations (unique users) on keep-alive
  *    connections as fast as they are answered, for FLOOD_S seconds.
- * Prints one JSON object: the page's latency (p50, p99, max in ms) in each phase, and registrations created
- * (201) per second and refused (503) during the flood.
+ * Prints one JSON object: the page's latency (p50, p99, max in ms) in each phase, registrations created
+ * (201) per second and refused (503) during the flood, and the posts' own latency (p50, p99, max in ms).
  *
  * java bench/RegistrationFlood.java <port> [clients=32] [idle_s=12] [flood_s=12] [probe_ms=5] [tag]
  */
@@ -43,8 +43,9 @@ public class RegistrationFlood {
     AtomicLong other = new AtomicLong();
     List<Thread> posters = new ArrayList<>();
     AtomicLong serial = new AtomicLong();
+    List<Double> postMillis = java.util.Collections.synchronizedList(new ArrayList<>());
     for (int i = 0; i < clients; i++) {
-      Thread t = new Thread(() -> post(port, tag, serial, flooding, created, refused, other), "poster-" + i);
+      Thread t = new Thread(() -> post(port, tag, serial, flooding, created, refused, other, postMillis), "poster-" + i);
       t.start();
       posters.add(t);
     }
@@ -59,12 +60,14 @@ public class RegistrationFlood {
       t.join(30_000);
     }
     prober.join(30_000);
+    double[] posts = percentiles(postMillis);
     System.out.printf(Locale.ROOT,
         "{\"idle_p50_ms\": %.2f, \"idle_p99_ms\": %.2f, \"idle_max_ms\": %.2f, \"idle_n\": %d,"
             + " \"flood_p50_ms\": %.2f, \"flood_p99_ms\": %.2f, \"flood_max_ms\": %.2f, \"flood_n\": %d,"
-            + " \"created_per_s\": %.1f, \"refused_503\": %d, \"other\": %d, \"clients\": %d, \"flood_s\": %.1f}%n",
+            + " \"created_per_s\": %.1f, \"refused_503\": %d, \"other\": %d, \"clients\": %d, \"flood_s\": %.1f,"
+            + " \"post_p50_ms\": %.1f, \"post_p99_ms\": %.1f, \"post_max_ms\": %.1f}%n",
         idle[0], idle[1], idle[2], (long) idle[3], flood[0], flood[1], flood[2], (long) flood[3],
-        createdInFlood / seconds, refused.get(), other.get(), clients, seconds);
+        createdInFlood / seconds, refused.get(), other.get(), clients, seconds, posts[0], posts[1], posts[2]);
   }
 
   /** One keep-alive client fetching the page every interval; latencies collected until cut. */
@@ -80,12 +83,9 @@ public class RegistrationFlood {
     }
 
     synchronized double[] cut() {
-      double[] v = samples.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      double[] v = percentiles(samples);
       samples.clear();
-      if (v.length == 0) {
-        return new double[] {-1, -1, -1, 0};
-      }
-      return new double[] {pct(v, 50), pct(v, 99), v[v.length - 1], v.length};
+      return v;
     }
 
     void stop() {
@@ -136,7 +136,7 @@ public class RegistrationFlood {
   }
 
   static void post(int port, String tag, AtomicLong serial, AtomicBoolean flooding, AtomicLong created,
-      AtomicLong refused, AtomicLong other) {
+      AtomicLong refused, AtomicLong other, List<Double> postMillis) {
     Socket socket = null;
     while (flooding.get()) {
       long n = serial.incrementAndGet();
@@ -151,10 +151,12 @@ public class RegistrationFlood {
           socket = connect(port);
         }
         OutputStream out = socket.getOutputStream();
+        long sent = System.nanoTime();
         out.write(head);
         out.write(bytes);
         Response r = Response.read(socket.getInputStream());
         if (flooding.get()) {
+          postMillis.add((System.nanoTime() - sent) / 1e6);
           if (r.status == 201) {
             created.incrementAndGet();
           } else if (r.status == 503) {
@@ -192,6 +194,18 @@ public class RegistrationFlood {
         // gone already
       }
     }
+  }
+
+  /** {p50, p99, max, count} of {@code millis}; -1s when empty. */
+  static double[] percentiles(List<Double> millis) {
+    double[] v;
+    synchronized (millis) {
+      v = millis.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    }
+    if (v.length == 0) {
+      return new double[] {-1, -1, -1, 0};
+    }
+    return new double[] {pct(v, 50), pct(v, 99), v[v.length - 1], v.length};
   }
 
   static double pct(double[] sorted, double p) {
