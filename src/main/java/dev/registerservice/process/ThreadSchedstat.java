@@ -42,6 +42,25 @@ public final class ThreadSchedstat implements AutoCloseable {
     }
   }
 
+  /**
+   * The id of the first thread of this process whose name, as the kernel shows it in
+   * {@code /proc/self/task/<tid>/comm}, is {@code name} (for example the JVM's {@code VM Thread}); empty when
+   * there is none or {@code /proc} cannot be read.
+   */
+  public static Optional<Long> threadIdNamed(String name) {
+    try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+      return tasks.filter(task -> {
+        try {
+          return Files.readString(task.resolve("comm")).strip().equals(name);
+        } catch (IOException | RuntimeException gone) {
+          return false;
+        }
+      }).map(task -> Long.parseLong(task.getFileName().toString())).findFirst();
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
   /** The schedstat of thread {@code tid} of this process, or empty when it cannot be read. */
   public static Optional<ThreadSchedstat> open(long tid) {
     return open(Path.of("/proc/self/task/" + tid + "/schedstat"));

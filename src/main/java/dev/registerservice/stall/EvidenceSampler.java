@@ -7,8 +7,10 @@ import java.util.Optional;
 
 /**
  * Reads the evidence the clock thread samples on every wake-up: the JVM's GC pause time, the cgroup's
- * throttled periods, each loop thread's schedstat and the clock thread's own. It closes only what it opened
- * (the clock thread's schedstat), nothing it was given.
+ * throttled periods, each loop thread's schedstat, the clock thread's own and that of the JVM's VM Thread
+ * (which begins and ends every safepoint: when it waits for a CPU, a safepoint lasts longer and every Java
+ * thread stands still with it). It closes only what it opened (the clock's and the VM Thread's schedstat),
+ * nothing it was given.
  * Allocates nothing.
  */
 public final class EvidenceSampler implements AutoCloseable {
@@ -18,6 +20,8 @@ public final class EvidenceSampler implements AutoCloseable {
   private final long[] stat = new long[3];
   /** The clock thread's own schedstat, opened on its first sample (its tid is only known on it), closed here. */
   private volatile Optional<ThreadSchedstat> clock;
+  private final Optional<ThreadSchedstat> vmThread = ThreadSchedstat.threadIdNamed("VM Thread")
+      .flatMap(ThreadSchedstat::open);
 
   /** @param schedstats one per loop, by loop index; empty where it could not be opened */
   public EvidenceSampler(GcPauses gc, Optional<CgroupCpu> cgroup, List<Optional<ThreadSchedstat>> schedstats) {
@@ -33,6 +37,10 @@ public final class EvidenceSampler implements AutoCloseable {
     sample.clockSchedstat = clock.isPresent() && clock.get().read(stat);
     if (sample.clockSchedstat) {
       sample.clockWaitNanos = stat[ThreadSchedstat.WAIT_NANOS];
+    }
+    sample.vmSchedstat = vmThread.isPresent() && vmThread.get().read(stat);
+    if (sample.vmSchedstat) {
+      sample.vmWaitNanos = stat[ThreadSchedstat.WAIT_NANOS];
     }
     sample.gcMillis = gc.collectionMillis();
     if (cgroup.isPresent()) {
@@ -55,5 +63,6 @@ public final class EvidenceSampler implements AutoCloseable {
     if (opened != null) {
       opened.ifPresent(ThreadSchedstat::close);
     }
+    vmThread.ifPresent(ThreadSchedstat::close);
   }
 }

@@ -14,6 +14,9 @@ final class Samples {
     /** The clock thread's own run-queue wait; {@code clockSchedstat} false when unread. */
     long clockWaitNanos;
     boolean clockSchedstat;
+    /** The JVM's VM Thread's run-queue wait; {@code vmSchedstat} false when unread. */
+    long vmWaitNanos;
+    boolean vmSchedstat;
     final long[] cpuNanos;
     final long[] waitNanos;
     final boolean[] schedstat;

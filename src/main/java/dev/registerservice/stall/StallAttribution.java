@@ -15,8 +15,9 @@ package dev.registerservice.stall;
  *       it {@code blocked};</li>
  *   <li>the loop neither ran nor waited most of the freeze: when the whole process stood still (the clock
  *       thread late over it, and every loop too unless schedstat was read): {@code throttled} with throttling,
- *       else {@code starved} when the clock thread itself waited for a CPU at least half its lateness (a
- *       safepoint that took long because its threads were starved), else {@code paused}; {@code blocked}
+ *       else {@code starved} when the clock thread itself or the JVM's VM Thread waited for a CPU at least half
+ *       the clock's lateness (a safepoint that took long because its threads were starved), else
+ *       {@code paused}; {@code blocked}
  *       when the checker saw one task hold the loop (asleep in a blocking call); {@code throttled} when the
  *       cgroup was throttled; {@code unknown} otherwise.</li>
  * </ol>
@@ -50,7 +51,7 @@ public final class StallAttribution {
       if (e.throttled()) {
         return StallCause.THROTTLED;
       }
-      return e.clockStarved() ? StallCause.STARVED : StallCause.PAUSED;
+      return e.witnessStarved() ? StallCause.STARVED : StallCause.PAUSED;
     }
     if (e.checkerSawTask()) {
       return StallCause.BLOCKED;

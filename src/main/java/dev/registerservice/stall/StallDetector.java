@@ -172,7 +172,8 @@ public final class StallDetector implements LoopLagProbe.TickListener {
         TimeUnit.MILLISECONDS.toNanos(after.gcMillis - before.gcMillis),
         after.throttledPeriods > before.throttledPeriods,
         clock.lateWithin(freeze.start(), freeze.end()),
-        before.clockSchedstat && after.clockSchedstat ? after.clockWaitNanos - before.clockWaitNanos : -1,
+        Math.max(before.clockSchedstat && after.clockSchedstat ? after.clockWaitNanos - before.clockWaitNanos : -1,
+            before.vmSchedstat && after.vmSchedstat ? after.vmWaitNanos - before.vmWaitNanos : -1),
         everyLoopLate(freeze.start(), freeze.end()),
         freeze.stall() != null);
   }

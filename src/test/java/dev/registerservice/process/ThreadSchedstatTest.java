@@ -58,4 +58,15 @@ class ThreadSchedstatTest {
       assertThat(after[ThreadSchedstat.CPU_NANOS]).as("spun %d", spin).isGreaterThan(before[ThreadSchedstat.CPU_NANOS]);
     }
   }
+
+  @Test
+  void findsTheJvmsVmThreadByTheNameTheKernelShows() {
+    Optional<Long> self = ThreadSchedstat.currentThreadId();
+    assumeThat(self).as("needs /proc/thread-self (Linux 3.17+, /proc mounted)").isPresent();
+    // The stall attribution reads the VM Thread's schedstat (it begins and ends every safepoint).
+    Optional<Long> vmThread = ThreadSchedstat.threadIdNamed("VM Thread");
+    assertThat(vmThread).isPresent().get().isNotEqualTo(self.get());
+    assertThat(vmThread.flatMap(ThreadSchedstat::open)).isPresent();
+    assertThat(ThreadSchedstat.threadIdNamed("no such thread")).isEmpty();
+  }
 }

@@ -24,15 +24,15 @@ class StallAttributionTest {
 
   /** As above, with the clock thread's own run-queue wait read (ms). */
   private static Evidence seen(long freeze, long ran, long waited, long gc, boolean throttled, long clockLate,
-      long clockWaited, boolean everyLoopLate, boolean checker) {
+      long witnessWaited, boolean everyLoopLate, boolean checker) {
     return new Evidence(ms(freeze), THRESHOLD, true, ms(ran), ms(waited), ms(gc), throttled, ms(clockLate),
-        clockWaited < 0 ? -1 : ms(clockWaited), everyLoopLate, checker);
+        witnessWaited < 0 ? -1 : ms(witnessWaited), everyLoopLate, checker);
   }
 
   /** The same without schedstat (no /proc): what the attribution falls back to. */
   private static Evidence noSchedstat(Evidence e) {
     return new Evidence(e.freeze(), e.threshold(), false, 0, 0, e.gc(), e.throttled(), e.clockLate(),
-        e.clockWaited(), e.everyLoopLate(), e.checkerSawTask());
+        e.witnessWaited(), e.everyLoopLate(), e.checkerSawTask());
   }
 
   @Test
@@ -108,9 +108,10 @@ class StallAttributionTest {
   }
 
   @Test
-  void aStandStillWhileTheClockThreadWaitedForACpuIsStarved() {
+  void aStandStillWhileTheClockOrVmThreadWaitedForACpuIsStarved() {
     // A safepoint that took long because the threads it waited for were starved: the loop stood still at
-    // the safepoint, but the clock thread spent most of its lateness on a run queue.
+    // the safepoint, but the clock thread (or the VM Thread, which begins and ends the safepoint) spent most
+    // of the clock's lateness on a run queue: the larger of the two waits is the evidence.
     assertThat(StallAttribution.cause(seen(240, 2, 10, 0, false, 230, 180, true, false))).isEqualTo(StallCause.STARVED);
     assertThat(StallAttribution.cause(seen(240, 2, 10, 0, false, 230, 40, true, false))).isEqualTo(StallCause.PAUSED);
   }
