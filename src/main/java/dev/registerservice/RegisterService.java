@@ -175,7 +175,8 @@ public final class RegisterService {
     aborts.bindTo(meters);
     RouteTable routes = table.build(requests, aborts);
 
-    LoopWatch loopWatch = LoopWatch.create(traffic, config.http().loops(), config.eventLoops());
+    LoopWatch loopWatch = LoopWatch.create(traffic, config.http().loops(), config.eventLoops(),
+        hashing.threadIds());
     loopWatch.bindTo(meters);
     loopWatch.start();
 

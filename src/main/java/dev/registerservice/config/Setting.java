@@ -33,7 +33,7 @@ public enum Setting {
   HASH_THREADS("REGISTER_HASH_THREADS", "registration.hashThreads",
       String.valueOf(Runtime.getRuntime().availableProcessors())),
   HASH_QUEUE("REGISTER_HASH_QUEUE", "registration.hashQueue", "64"),
-  HASH_NICE("REGISTER_HASH_NICE", "registration.hashNice", "19"),
+  HASH_NICE("REGISTER_HASH_NICE", "registration.hashNice", "10"),
   DB_URL("REGISTER_DB_URL", "database.url", ""),
   DB_EMBEDDED("REGISTER_DB_EMBEDDED", "database.embedded", "true"),
   DATA_DIR("REGISTER_DATA_DIR", "database.dataDir", "data"),

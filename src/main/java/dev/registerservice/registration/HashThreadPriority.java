@@ -12,7 +12,7 @@ import org.apache.logging.log4j.Logger;
 /**
  * Lowers the calling thread's scheduling priority (raises its nice value) with Linux's {@code setpriority(
  * PRIO_PROCESS, gettid(), nice)}, which on Linux applies to that one thread. A hashing thread that is ready
- * to run then yields the CPU to a ready event loop 19 nice values above it (by default: CFS weight 15 against 1024),
+ * to run then yields the CPU to a ready event loop 10 nice values above it (by default: CFS weight 110 against 1024),
  * yet uses every idle cycle. Raising one's own nice value needs no privilege. Where the call is not possible
  * (not Linux, JNA cannot load its native library, a seccomp filter) the thread keeps its priority: one WARN
  * for the whole process, and hashing carries on.

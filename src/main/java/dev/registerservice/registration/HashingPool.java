@@ -1,11 +1,16 @@
 package dev.registerservice.registration;
 
 import dev.registerservice.config.RegistrationConfig;
+import dev.registerservice.process.ThreadSchedstat;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
@@ -34,6 +39,9 @@ public final class HashingPool {
   private final ThreadPoolExecutor executor;
   private final PasswordHasher hasher;
   private volatile LongConsumer hashed = nanos -> { };
+  /** The hashing threads' kernel ids, as each reports it when it starts. */
+  private final Set<Long> threadIds = ConcurrentHashMap.newKeySet();
+  private final CountDownLatch started;
 
   /**
    * @param nice how many nice values below the process the hashing threads run (0: the process's priority),
@@ -41,11 +49,14 @@ public final class HashingPool {
    */
   public HashingPool(PasswordHasher hasher, int threads, int queue, int nice) {
     this.hasher = hasher;
+    this.started = new CountDownLatch(threads);
     BlockingQueue<Runnable> jobs = queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue);
     AtomicInteger n = new AtomicInteger();
     ThreadFactory factory = job -> {
       Thread thread = new Thread(() -> {
         HashThreadPriority.lowerCurrentThread(nice);
+        ThreadSchedstat.currentThreadId().ifPresent(threadIds::add);
+        started.countDown();
         job.run();
       }, "password-hash-" + n.getAndIncrement());
       thread.setDaemon(true);
@@ -60,6 +71,21 @@ public final class HashingPool {
   public static HashingPool start(RegistrationConfig config) {
     return new HashingPool(new PasswordHasher(config.argon2MemoryKib(), config.argon2Iterations(),
         config.argon2Parallelism()), config.hashThreads(), config.hashQueue(), config.hashNice());
+  }
+
+  /**
+   * The hashing threads' kernel thread ids (empty where {@code /proc/thread-self} is missing). They compute for
+   * long stretches at a low priority: when they wait for a CPU, a safepoint waits for them and every event
+   * loop stands still with it, so the stall attribution reads their schedstat too. Waits up to 5 s for the
+   * threads (prestarted) to report.
+   */
+  public List<Long> threadIds() {
+    try {
+      started.await(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return List.copyOf(threadIds);
   }
 
   /** The executor, for {@link HashingPoolMetrics} only. */

@@ -15,10 +15,10 @@ import java.util.concurrent.TimeUnit;
  * @param gc stop-the-world GC pause time over that window
  * @param throttled whether the cgroup's {@code nr_throttled} grew over that window
  * @param clockLate how much of the freeze the clock thread (not an event loop) was late too
- * @param witnessWaited the larger run-queue wait over the sampled window of the clock thread and of the JVM's
- *     VM Thread (which begins and ends every safepoint), -1 when neither was read: a process that stood still
- *     because no CPU was free (starved, or a safepoint that took long because its VM Thread waited for a
- *     CPU), not because it was stopped
+ * @param witnessWaited the larger of two run-queue waits over the sampled window: the clock thread's, and that
+ *     of the JVM's VM Thread and the service's busy threads (hashing) together; -1 when neither was read. A
+ *     process that stood still because no CPU was free (starved, or a safepoint that took long because the
+ *     threads it waited for waited for a CPU), not because it was stopped
  * @param everyLoopLate whether every other loop had a late tick during the freeze
  * @param checkerSawTask whether Vert.x's blocked-thread checker saw one task hold the loop
  */
@@ -35,8 +35,8 @@ public record Evidence(long freeze, long threshold, boolean schedstat, long ran,
   }
 
   /**
-   * The clock thread or the VM Thread spent at least half the clock's lateness waiting for a CPU: the process
-   * was starved, not stopped.
+   * The clock thread, or the VM Thread and the busy threads together, spent at least half the clock's lateness
+   * waiting for a CPU: the process was starved, not stopped.
    */
   boolean witnessStarved() {
     return witnessWaited >= 0 && clockLate > 0 && witnessWaited >= clockLate / 2;
@@ -47,8 +47,8 @@ public record Evidence(long freeze, long threshold, boolean schedstat, long ran,
   public String toString() {
     return "freeze " + ms(freeze) + " ms; loop thread " + (schedstat ? "ran " + ms(ran) + " ms, waited for a CPU "
         + ms(waited) + " ms" : "schedstat unread") + "; GC " + ms(gc) + " ms; throttled " + throttled
-        + "; clock thread late " + ms(clockLate) + " ms" + (witnessWaited < 0 ? "" : "; it or the VM thread waited"
-        + " for a CPU " + ms(witnessWaited) + " ms") + "; every loop late " + everyLoopLate + "; checker saw a task "
+        + "; clock thread late " + ms(clockLate) + " ms" + (witnessWaited < 0 ? "" : "; it, or the VM and"
+        + " hashing threads, waited for a CPU " + ms(witnessWaited) + " ms") + "; every loop late " + everyLoopLate + "; checker saw a task "
         + checkerSawTask;
   }
 

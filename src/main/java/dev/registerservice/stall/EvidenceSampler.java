@@ -2,15 +2,16 @@ package dev.registerservice.stall;
 
 import dev.registerservice.process.CgroupCpu;
 import dev.registerservice.process.ThreadSchedstat;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Reads the evidence the clock thread samples on every wake-up: the JVM's GC pause time, the cgroup's
- * throttled periods, each loop thread's schedstat, the clock thread's own and that of the JVM's VM Thread
- * (which begins and ends every safepoint: when it waits for a CPU, a safepoint lasts longer and every Java
- * thread stands still with it). It closes only what it opened (the clock's and the VM Thread's schedstat),
- * nothing it was given.
+ * throttled periods, each loop thread's schedstat, the clock thread's own, and the run-queue wait of the
+ * JVM's VM Thread and of the service's busy threads (hashing) together: a safepoint begins and ends on the VM
+ * Thread and waits for every running Java thread to reach it, so when those wait for a CPU the safepoint
+ * lasts longer and every loop stands still with it. It closes only what it opened, nothing it was given.
  * Allocates nothing.
  */
 public final class EvidenceSampler implements AutoCloseable {
@@ -20,14 +21,27 @@ public final class EvidenceSampler implements AutoCloseable {
   private final long[] stat = new long[3];
   /** The clock thread's own schedstat, opened on its first sample (its tid is only known on it), closed here. */
   private volatile Optional<ThreadSchedstat> clock;
-  private final Optional<ThreadSchedstat> vmThread = ThreadSchedstat.threadIdNamed("VM Thread")
-      .flatMap(ThreadSchedstat::open);
+  /** The VM Thread and the busy threads; empty when any of them could not be opened. */
+  private final List<ThreadSchedstat> others;
 
-  /** @param schedstats one per loop, by loop index; empty where it could not be opened */
-  public EvidenceSampler(GcPauses gc, Optional<CgroupCpu> cgroup, List<Optional<ThreadSchedstat>> schedstats) {
+  /**
+   * @param schedstats one per loop, by loop index; empty where it could not be opened
+   * @param busyThreads kernel ids of threads of the service that compute for long stretches (hashing)
+   */
+  public EvidenceSampler(GcPauses gc, Optional<CgroupCpu> cgroup, List<Optional<ThreadSchedstat>> schedstats,
+      List<Long> busyThreads) {
     this.gc = gc;
     this.cgroup = cgroup;
     this.schedstats = schedstats;
+    List<Optional<ThreadSchedstat>> opened = new ArrayList<>();
+    opened.add(ThreadSchedstat.threadIdNamed("VM Thread").flatMap(ThreadSchedstat::open));
+    busyThreads.forEach(tid -> opened.add(ThreadSchedstat.open(tid)));
+    List<ThreadSchedstat> others = opened.stream().flatMap(Optional::stream).toList();
+    if (others.size() < opened.size()) {
+      others.forEach(ThreadSchedstat::close);
+      others = List.of();
+    }
+    this.others = others;
   }
 
   void fill(Samples.Sample sample) {
@@ -38,9 +52,11 @@ public final class EvidenceSampler implements AutoCloseable {
     if (sample.clockSchedstat) {
       sample.clockWaitNanos = stat[ThreadSchedstat.WAIT_NANOS];
     }
-    sample.vmSchedstat = vmThread.isPresent() && vmThread.get().read(stat);
-    if (sample.vmSchedstat) {
-      sample.vmWaitNanos = stat[ThreadSchedstat.WAIT_NANOS];
+    sample.othersSchedstat = !others.isEmpty();
+    sample.othersWaitNanos = 0;
+    for (int i = 0; i < others.size() && sample.othersSchedstat; i++) {
+      sample.othersSchedstat = others.get(i).read(stat);
+      sample.othersWaitNanos += stat[ThreadSchedstat.WAIT_NANOS];
     }
     sample.gcMillis = gc.collectionMillis();
     if (cgroup.isPresent()) {
@@ -63,6 +79,6 @@ public final class EvidenceSampler implements AutoCloseable {
     if (opened != null) {
       opened.ifPresent(ThreadSchedstat::close);
     }
-    vmThread.ifPresent(ThreadSchedstat::close);
+    others.forEach(ThreadSchedstat::close);
   }
 }

@@ -42,8 +42,14 @@ public final class LoopWatch implements MeterBinder, AutoCloseable {
     this.lag = lag;
   }
 
-  /** Builds the watch of {@code traffic}'s loops (one probe per loop, checked); nothing runs until {@link #start()}. */
-  public static LoopWatch create(Vertx traffic, int expectedLoops, ServiceConfig.EventLoops config) {
+  /**
+   * Builds the watch of {@code traffic}'s loops (one probe per loop, checked); nothing runs until {@link #start()}.
+   *
+   * @param busyThreads kernel ids of the service's threads that compute for long stretches (hashing), whose
+   *     run-queue wait tells a safepoint stretched by starvation from a stopped process
+   */
+  public static LoopWatch create(Vertx traffic, int expectedLoops, ServiceConfig.EventLoops config,
+      List<Long> busyThreads) {
     List<EventLoop> loops = Internals.eventLoops(traffic);
     verifyOneProbePerLoop(loops, expectedLoops);
     Optional<CgroupCpu> cgroup = CgroupCpu.detect();
@@ -53,7 +59,7 @@ public final class LoopWatch implements MeterBinder, AutoCloseable {
           + " blocked or stopped, and eventloop_cpu_seconds_total is absent for them");
     }
     StallLog stallLog = new StallLog(loops.size(), config.stallThresholdMs(), System::nanoTime);
-    EvidenceSampler sampler = new EvidenceSampler(new GcPauses(), cgroup, schedstats);
+    EvidenceSampler sampler = new EvidenceSampler(new GcPauses(), cgroup, schedstats, busyThreads);
     StallDetector stalls = new StallDetector(loops, config.stallThresholdMs(), System::nanoTime,
         Internals::taskStart, sampler, stallLog);
     Internals.onBlockedThread(traffic, stalls::onBlocked);

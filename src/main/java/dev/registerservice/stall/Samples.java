@@ -14,9 +14,9 @@ final class Samples {
     /** The clock thread's own run-queue wait; {@code clockSchedstat} false when unread. */
     long clockWaitNanos;
     boolean clockSchedstat;
-    /** The JVM's VM Thread's run-queue wait; {@code vmSchedstat} false when unread. */
-    long vmWaitNanos;
-    boolean vmSchedstat;
+    /** The run-queue wait of the VM Thread and the busy threads together; {@code othersSchedstat} false when unread. */
+    long othersWaitNanos;
+    boolean othersSchedstat;
     final long[] cpuNanos;
     final long[] waitNanos;
     final boolean[] schedstat;

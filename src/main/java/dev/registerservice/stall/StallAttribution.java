@@ -15,8 +15,9 @@ package dev.registerservice.stall;
  *       it {@code blocked};</li>
  *   <li>the loop neither ran nor waited most of the freeze: when the whole process stood still (the clock
  *       thread late over it, and every loop too unless schedstat was read): {@code throttled} with throttling,
- *       else {@code starved} when the clock thread itself or the JVM's VM Thread waited for a CPU at least half
- *       the clock's lateness (a safepoint that took long because its threads were starved), else
+ *       else {@code starved} when the clock thread itself, or the JVM's VM Thread and the hashing threads
+ *       together, waited for a CPU at least half the clock's lateness (a safepoint that took long because the
+ *       threads it waited for were starved), else
  *       {@code paused}; {@code blocked}
  *       when the checker saw one task hold the loop (asleep in a blocking call); {@code throttled} when the
  *       cgroup was throttled; {@code unknown} otherwise.</li>

@@ -173,7 +173,7 @@ public final class StallDetector implements LoopLagProbe.TickListener {
         after.throttledPeriods > before.throttledPeriods,
         clock.lateWithin(freeze.start(), freeze.end()),
         Math.max(before.clockSchedstat && after.clockSchedstat ? after.clockWaitNanos - before.clockWaitNanos : -1,
-            before.vmSchedstat && after.vmSchedstat ? after.vmWaitNanos - before.vmWaitNanos : -1),
+            before.othersSchedstat && after.othersSchedstat ? after.othersWaitNanos - before.othersWaitNanos : -1),
         everyLoopLate(freeze.start(), freeze.end()),
         freeze.stall() != null);
   }

@@ -146,7 +146,7 @@ class ConfigLoaderTest {
   void registrationAndDatabaseDefaults() {
     ServiceConfig config = ConfigLoader.fromValues(Map.of(), new JsonObject());
     assertThat(config.registration()).isEqualTo(new RegistrationConfig(16384, 19456, 2, 1,
-        Runtime.getRuntime().availableProcessors(), 64, 19));
+        Runtime.getRuntime().availableProcessors(), 64, 10));
     assertThat(config.database().url()).isNull();
     assertThat(config.database().embedded()).isTrue();
     assertThat(config.database().dataDir()).isEqualTo(Path.of("data"));

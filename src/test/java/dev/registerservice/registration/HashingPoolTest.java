@@ -13,7 +13,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The hashing threads lower their own priority (REGISTER_HASH_NICE), as Linux sees it, and still hash. */
+/**
+ * The hashing threads lower their own priority (REGISTER_HASH_NICE), as Linux sees it, still hash, and report the
+ * kernel ids that the stall attribution reads their schedstat by.
+ */
 class HashingPoolTest {
 
   @Test
@@ -30,12 +33,16 @@ class HashingPoolTest {
       assertThat(PasswordHasher.verify(hash, "correct horse battery")).isTrue();
       // Both threads were started at construction and set their nice value first thing.
       List<Integer> nice = new ArrayList<>();
+      List<Long> started = new ArrayList<>();
       for (Path task : tasksNamed("password-hash-")) {
         if (!before.contains(task)) {
           nice.add(niceOf(task));
+          started.add(Long.parseLong(task.getFileName().toString()));
         }
       }
       assertThat(nice).hasSize(2).containsOnly(Math.min(19, callerNice + 7));
+      // The ids the stall attribution reads the hashing threads' schedstat by are those threads'.
+      assertThat(pool.threadIds()).containsExactlyInAnyOrderElementsOf(started);
       assertThat(niceOf(Path.of("/proc/thread-self"))).as("the caller keeps its priority").isEqualTo(callerNice);
     } finally {
       pool.close();

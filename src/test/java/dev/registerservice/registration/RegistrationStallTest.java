@@ -40,7 +40,7 @@ class RegistrationStallTest {
         "REGISTER_ARGON2_MEMORY_KIB", "65536",
         "REGISTER_ARGON2_ITERATIONS", "1",
         "REGISTER_HASH_QUEUE", "200",
-        // Where hashing runs is the question here, not its priority: at the default nice 19 below the process,
+        // Where hashing runs is the question here, not its priority: at the default nice 10 below the process,
         // hashing also yields to CPU hogs in the same cgroup and 200 hashes can outlast the 120 s bound.
         "REGISTER_HASH_NICE", "0"))) {
       Awaitility.await().atMost(Duration.ofSeconds(30))
