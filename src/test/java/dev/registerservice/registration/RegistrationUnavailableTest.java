@@ -111,8 +111,12 @@ class RegistrationUnavailableTest {
           created++;
         }
       }
-      assertThat(created).isGreaterThanOrEqualTo(2);
+      // One thread and one place: at least the first job is hashed. The second may find the place still taken by
+      // the first when the thread (at a lower priority, on a busy machine) has not woken to take it yet: a
+      // run beside two CPU hogs created exactly 1, so "at least 2" would test the scheduler, not the queue.
+      assertThat(created).isPositive();
       assertThat(overloaded).isPositive();
+      assertThat(created + overloaded).isEqualTo(20);
       assertThat(service.scrape().value(OVERLOADED)).isEqualTo(overloaded);
       assertThat(service.scrape().value("executor_queued_tasks{name=\"registration.hash\"}")).isZero();
     }
