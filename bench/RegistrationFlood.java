@@ -45,7 +45,8 @@ public class RegistrationFlood {
     AtomicLong serial = new AtomicLong();
     List<Double> postMillis = java.util.Collections.synchronizedList(new ArrayList<>());
     for (int i = 0; i < clients; i++) {
-      Thread t = new Thread(() -> post(port, tag, serial, flooding, created, refused, other, postMillis), "poster-" + i);
+      Thread t = new Thread(() -> post(port, tag, serial, flooding, created, refused, other, postMillis),
+          "poster-" + i);
       t.start();
       posters.add(t);
     }

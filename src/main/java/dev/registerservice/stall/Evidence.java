@@ -48,7 +48,8 @@ public record Evidence(long freeze, long threshold, boolean schedstat, long ran,
     return "freeze " + ms(freeze) + " ms; loop thread " + (schedstat ? "ran " + ms(ran) + " ms, waited for a CPU "
         + ms(waited) + " ms" : "schedstat unread") + "; GC " + ms(gc) + " ms; throttled " + throttled
         + "; clock thread late " + ms(clockLate) + " ms" + (witnessWaited < 0 ? "" : "; it, or the VM and"
-        + " hashing threads, waited for a CPU " + ms(witnessWaited) + " ms") + "; every loop late " + everyLoopLate + "; checker saw a task "
+        + " hashing threads, waited for a CPU " + ms(witnessWaited) + " ms") + "; every loop late " + everyLoopLate
+        + "; checker saw a task "
         + checkerSawTask;
   }
 
