@@ -101,11 +101,16 @@ scrape() { curl -s --max-time 5 "$METRICS"; }
 metric_sum() { # metric_sum <name>  (reads a scrape on stdin)
   awk -v n="$1" '$1 == n || index($1, n "{") == 1 { s += $NF; f = 1 } END { printf "%.0f\n", f ? s : 0 }'
 }
+# Sum of http_server_client_aborts_total over one cause (reads a scrape on stdin).
+cause_sum() { # cause_sum <cause>
+  awk -v c="cause=\"$1\"" '/^http_server_client_aborts_total\{/ && index($0, c) { s += $NF } END { printf "%.0f\n", s }'
+}
 json_field() { # json_field <file> <name>  -> value from siege's JSON summary
   awk -v k="\"$2\":" '$1 == k || index($0, k) { v = $NF; gsub(/[",]/, "", v); print v; exit }' "$1"
 }
 
 aborts_before=$(scrape | metric_sum http_server_client_aborts_total)
+resets_before=$(scrape | cause_sum econnreset)
 
 echo "== $INTERRUPTS interrupted runs: siege -b -c $CONCURRENCY, SIGINT after 1-2 s"
 declare -a INT_ROWS=()
@@ -132,6 +137,7 @@ for i in $(seq 1 "$INTERRUPTS"); do
   sleep 0.3
 done
 aborts_after=$(scrape | metric_sum http_server_client_aborts_total)
+resets_after=$(scrape | cause_sum econnreset)
 
 echo "== final runs: siege -b -c $CONCURRENCY -r $FINAL_REPS (close, then keep-alive)"
 declare -a FINAL_ROWS=()
@@ -186,6 +192,12 @@ echo "== checks"
 check "$final_ok" "final runs: availability 100%, 0 failed" "(close + keep-alive, $((CONCURRENCY * FINAL_REPS)) tx each)"
 check "$([ "$curl_bytes" = "$BODY_BYTES" ] && echo 1 || echo 0)" "a fresh request gets the whole body" "$curl_bytes / $BODY_BYTES bytes"
 check "$([ "$aborts_after" -gt "$aborts_before" ] && echo 1 || echo 0)" "http_server_client_aborts_total rose" "$aborts_before -> $aborts_after"
+# siege's Ctrl-C closes its sockets with the page unread: the kernel sends RST, a write fails with
+# ECONNRESET. A connection caught between two responses (no unread data) closes with FIN instead, so the
+# resets must be most of the aborts, not all of them.
+aborts_run=$((aborts_after - aborts_before)); resets_run=$((resets_after - resets_before))
+check "$([ "$resets_run" -gt 0 ] && [ $((2 * resets_run)) -ge "$aborts_run" ] && echo 1 || echo 0)" \
+  "Ctrl-C counted as econnreset" "$resets_run of $aborts_run aborts of the interrupted runs"
 check "$([ "$open_now" = 0 ] && echo 1 || echo 0)" "http_server_connections_open back to 0" "now $open_now"
 check "$([ "$errors" = 0 ] && echo 1 || echo 0)" "no ERROR in the service log" "$errors line(s)"
 check "$alive" "service still running" "pid $SVC_PID"

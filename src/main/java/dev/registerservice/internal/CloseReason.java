@@ -6,8 +6,10 @@ import java.util.Locale;
 public enum CloseReason {
   /** The client closed with FIN (also: EPIPE on write, which means the client had closed first). */
   CLIENT_CLOSE,
-  /** The client reset the connection (RST): wrk and siege do this at the end of every run. */
+  /** The client reset the connection (RST, ECONNRESET): siege's Ctrl-C, wrk at the end of every run. */
   CLIENT_RESET,
+  /** A read or write failed with another errno (ETIMEDOUT after unanswered retransmissions, EHOSTUNREACH). */
+  TRANSPORT_ERROR,
   /** We closed after a response, e.g. {@code Connection: close} or an HTTP/1.0 client. */
   SERVER_CLOSE,
   /** No bytes in either direction for the idle timeout. */
@@ -22,6 +24,25 @@ public enum CloseReason {
   OVERLOAD,
   /** The request could not be decoded or broke a protocol rule; answered with its refusal status and closed. */
   PROTOCOL_ERROR;
+
+  /**
+   * Why a connection ended: the close our side decided first ({@code ours}, null if none did), else what the
+   * transport said: {@code errno} is the errno of the first read or write that failed ({@link AbortCause#EPIPE},
+   * {@link AbortCause#ECONNRESET}, {@link AbortCause#OTHER}), null when none failed (a clean FIN).
+   */
+  public static CloseReason of(CloseReason ours, AbortCause errno) {
+    if (ours != null) {
+      return ours;
+    }
+    if (errno == null) {
+      return CLIENT_CLOSE;
+    }
+    return switch (errno) {
+      case ECONNRESET -> CLIENT_RESET;
+      case EPIPE -> CLIENT_CLOSE;
+      default -> TRANSPORT_ERROR;
+    };
+  }
 
   /** The tag value: the name in lower case. */
   public String label() {

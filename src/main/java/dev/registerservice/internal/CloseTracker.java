@@ -16,13 +16,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * The one place that decides why a traffic connection ended, and so why a response on it did not finish. Every
- * other handler and the response streamers only report what they saw or did; this class turns that into one
- * {@link CloseReason} per connection (the first one reported wins) and, for a response, one {@link AbortCause}.
+ * Records how a traffic connection is ending, in the order it happens: the close our side decided first (a
+ * handler's {@link CloseReason}, a refusal, a close asked for while the connection was open) and the first
+ * errno the transport reported (a read error, or the failure of the last write). The verdicts are pure
+ * functions of those two facts: {@link CloseReason#of} for the connection, {@link AbortCause#of} for a response
+ * that did not finish ({@link ResponseAborts} asks {@link #ours()} and {@link #errno(Throwable)}).
  *
  * <p>How it knows: Netty closes a channel for a read EOF or a write error inside the channel itself, never
  * through the pipeline, while every close that we or Vert.x ask for passes through {@link #close}. So a close
- * seen here is ours; a close not seen here is the client's, and a read error or a failed write says which kind.
+ * seen here on an open channel is ours; a close not seen here is the client's, and the errno of a failed read
+ * ({@link #exceptionCaught}) or of the last write (Netty fails every pending write with the error that closed
+ * the channel, before the channel goes inactive) says which kind. No listener per write: the last write's
+ * promise is kept and read once, at the end.
  *
  * <p>It also counts the connection (open, accepted, closed by reason), enforces the connection cap, and gives a
  * connection refused at the protocol level a lingering close, as nginx does: FIN after the refusal, then the client's remaining input is read
@@ -39,7 +44,12 @@ final class CloseTracker extends ChannelDuplexHandler {
   private final BooleanSupplier shuttingDown;
   private final long maxConnections;
   private ChannelHandlerContext ctx;
-  private CloseReason reason;
+  /** The close our side decided first, while the connection was open and before any errno; null if none. */
+  private CloseReason ours;
+  /** The errno of the first read that failed, if that came before any decision of ours. */
+  private AbortCause readErrno;
+  /** The last write passed down; at the end, its failure carries the errno of the error that closed us. */
+  private ChannelPromise lastWrite;
   private boolean counted;
   private boolean lingerOnClose;
   /** On NIO, which has no errno, reset and broken pipe are read from exception messages. */
@@ -67,7 +77,7 @@ final class CloseTracker extends ChannelDuplexHandler {
     open.add(this);
     metrics.accepted();
     if (open.count() > maxConnections) {
-      ending(CloseReason.OVERLOAD);
+      decided(CloseReason.OVERLOAD);
       ctx.close();
     }
   }
@@ -80,7 +90,7 @@ final class CloseTracker extends ChannelDuplexHandler {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof CloseReason why) {
-      ending(why);
+      decided(why);
       return;
     }
     ctx.fireUserEventTriggered(evt);
@@ -98,16 +108,41 @@ final class CloseTracker extends ChannelDuplexHandler {
     ctx.fireChannelRead(msg);
   }
 
-  /** Our side decided to end the connection for {@code why}; the first reason reported wins. */
-  private void ending(CloseReason why) {
-    if (reason == null) {
-      reason = why;
+  /**
+   * Our side decided to end the connection for {@code why}. It counts only while the connection is open and
+   * nothing came first: a close asked for after the transport failed (Vert.x closing what Netty closed) decides
+   * nothing.
+   */
+  private void decided(CloseReason why) {
+    if (ours == null && readErrno == null && ctx.channel().isOpen()) {
+      ours = why;
     }
+  }
+
+  /** The close our side decided first, or null: one of the two facts the verdicts are decided from. */
+  CloseReason ours() {
+    return ours;
+  }
+
+  /**
+   * The errno the transport reported first, or null if none: the failed read's, else that of {@code failure}
+   * (a response's failed write, or null), else that of the last write if it failed. A query: it changes
+   * nothing. Called on the connection's loop.
+   */
+  AbortCause errno(Throwable failure) {
+    if (readErrno != null) {
+      return readErrno;
+    }
+    AbortCause errno = TransportErrors.errno(failure, nio);
+    if (errno == null && lastWrite != null && lastWrite.isDone()) {
+      errno = TransportErrors.errno(lastWrite.cause(), nio);
+    }
+    return errno;
   }
 
   /** A request failed to decode or broke a protocol rule: counted once, answered, then a lingering close. */
   private void rejected(RejectReason why) {
-    ending(CloseReason.PROTOCOL_ERROR);
+    decided(CloseReason.PROTOCOL_ERROR);
     metrics.rejected(why);
   }
 
@@ -119,48 +154,36 @@ final class CloseTracker extends ChannelDuplexHandler {
     lingerOnClose = true;
   }
 
-  /**
-   * Why a response did not reach its client: the abort to count, or null when it is not a client abort (our
-   * shutdown cut it, or the connection was refused at the protocol level and counted as a rejection).
-   * {@code failure} is its failed write, or null when the connection closed before the response was written.
-   * The errno says how the client went away; a timeout of ours counts as the client's, as it is a client that
-   * stopped reading. Called on the connection's loop; a first failure also sets the connection's close reason.
-   */
-  AbortCause abortCause(Throwable failure) {
-    AbortCause cause = failure == null ? null : TransportErrors.classify(failure, nio);
-    if (reason == null) {
-      ending(cause == AbortCause.ECONNRESET ? CloseReason.CLIENT_RESET : CloseReason.CLIENT_CLOSE);
-      return cause == null ? AbortCause.EOF : cause;
-    }
-    return switch (reason) {
-      case WRITE_TIMEOUT, IDLE_TIMEOUT -> AbortCause.TIMEOUT;
-      case SHUTDOWN, PROTOCOL_ERROR -> null;
-      case CLIENT_RESET -> cause == null || cause == AbortCause.EOF ? AbortCause.ECONNRESET : cause;
-      case CLIENT_CLOSE -> cause == null ? AbortCause.EOF : cause;
-      default -> cause == null ? AbortCause.OTHER : cause;
-    };
-  }
-
   /** Graceful shutdown's last step for a connection its timeout left open; may be called from any thread. */
   void closeForShutdown(Promise<Void> closed) {
     ctx.executor().execute(() -> {
-      ending(CloseReason.SHUTDOWN);
+      decided(CloseReason.SHUTDOWN);
       ctx.close().addListener(f -> closed.complete());
     });
   }
 
+  /** A read failed: its errno is recorded if nothing came first. */
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (TransportErrors.classify(cause, nio) == AbortCause.ECONNRESET) {
-      ending(CloseReason.CLIENT_RESET);
+    AbortCause errno = TransportErrors.errno(cause, nio);
+    if (errno != null && ours == null && readErrno == null) {
+      readErrno = errno;
     }
     ctx.fireExceptionCaught(cause);
   }
 
   @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    if (!promise.isVoid()) {
+      lastWrite = promise;
+    }
+    ctx.write(msg, promise);
+  }
+
+  @Override
   public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
-    ending(shuttingDown.getAsBoolean() ? CloseReason.SHUTDOWN : CloseReason.SERVER_CLOSE);
-    if ((reason == CloseReason.PROTOCOL_ERROR || lingerOnClose) && ctx.channel() instanceof DuplexChannel) {
+    decided(shuttingDown.getAsBoolean() ? CloseReason.SHUTDOWN : CloseReason.SERVER_CLOSE);
+    if ((ours == CloseReason.PROTOCOL_ERROR || lingerOnClose) && ctx.channel() instanceof DuplexChannel) {
       lingeringClose(ctx, promise);
       return;
     }
@@ -183,7 +206,7 @@ final class CloseTracker extends ChannelDuplexHandler {
     if (counted) {
       counted = false;
       open.remove(this);
-      metrics.closed(reason == null ? CloseReason.CLIENT_CLOSE : reason);
+      metrics.closed(CloseReason.of(ours, errno(null)));
     }
     ctx.fireChannelInactive();
   }

@@ -17,8 +17,9 @@ import java.util.Arrays;
  * Counts every response that did not reach its client, once, whatever route produced it: the one layer every
  * request and response passes through. A response is aborted when the write of its last part fails, or when
  * the connection closes before that write was made (a registration still hashing when its client reset). The
- * route table says which route and method each request went to ({@link #answering}); the {@link CloseTracker}
- * says why it ended ({@link CloseTracker#abortCause}); the phase is whether the status line's write completed.
+ * route table says which route and method each request went to ({@link #answering}); the cause is
+ * {@link AbortCause#of} the two facts the {@link CloseTracker} recorded; the phase is whether the status
+ * line's write completed.
  *
  * <p>No listener on every write: the status line's and body's write promises are kept and read once, when the
  * response ends; one listener per response, on its last write.
@@ -124,7 +125,7 @@ final class ResponseAborts extends ChannelDuplexHandler {
       if (recorder == null) {
         return;
       }
-      AbortCause cause = tracker.abortCause(failure);
+      AbortCause cause = AbortCause.of(tracker.ours(), tracker.errno(failure));
       if (cause == null) {
         return;
       }

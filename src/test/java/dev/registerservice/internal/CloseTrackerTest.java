@@ -2,11 +2,17 @@ package dev.registerservice.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.unix.Errors;
-import io.vertx.core.VertxException;
-import io.vertx.core.http.HttpClosedException;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.channels.ClosedChannelException;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -41,46 +47,129 @@ class CloseTrackerTest {
     assertThat(p.open.count()).isZero();
   }
 
+  /** One abort, as the route table's recorder receives it. */
+  private record Abort(AbortCause cause, AbortPhase phase, long sentBytes) {
+  }
+
+  /** A GET decoded and dispatched, its status line written, 1,000 body bytes written: then the end comes. */
+  private static List<Abort> answering(PipelineUnderTest p) {
+    List<Abort> aborts = new ArrayList<>();
+    p.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    p.dispatch((cause, phase, sent) -> aborts.add(new Abort(cause, phase, sent)));
+    p.channel.writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
+    p.channel.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(new byte[1_000])));
+    return aborts;
+  }
+
+  private static void nextChunkFails(PipelineUnderTest p, Throwable failure) {
+    p.failWritesWith(failure);
+    p.channel.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(new byte[1_000])));
+  }
+
   @Test
-  void aResetOnReadIsAClientReset() {
+  void aResetOnReadIsAClientResetAndItsResponseAnEconnresetAbort() {
     PipelineUnderTest p = new PipelineUnderTest(0, 0, 0);
+    List<Abort> aborts = answering(p);
     p.channel.pipeline().fireExceptionCaught(errno(Errors.ERRNO_ECONNRESET_NEGATIVE));
+    // Vert.x closes what failed; Netty closes it too, below the pipeline.
+    p.channel.close();
     p.channel.unsafe().close(p.channel.newPromise());
     assertThat(p.closed(CloseReason.CLIENT_RESET)).isEqualTo(1);
+    assertThat(p.closedInTotal()).isEqualTo(1);
+    assertThat(aborts).containsExactly(new Abort(AbortCause.ECONNRESET, AbortPhase.MID_BODY, 1_000));
   }
 
   @Test
-  void aFailedWriteIsClassifiedByErrnoAndDecidesTheCloseReason() {
-    PipelineUnderTest epipe = new PipelineUnderTest(0, 0, 0);
-    assertThat(epipe.tracker().abortCause(errno(Errors.ERRNO_EPIPE_NEGATIVE))).isEqualTo(AbortCause.EPIPE);
-    epipe.channel.unsafe().close(epipe.channel.newPromise());
-    assertThat(epipe.closed(CloseReason.CLIENT_CLOSE)).isEqualTo(1);
+  void aWriteThatFailsWithEpipeIsAClientCloseAndItsResponseAnEpipeAbort() {
+    PipelineUnderTest p = new PipelineUnderTest(0, 0, 0);
+    List<Abort> aborts = answering(p);
+    nextChunkFails(p, errno(Errors.ERRNO_EPIPE_NEGATIVE));
+    assertThat(p.closed(CloseReason.CLIENT_CLOSE)).isEqualTo(1);
+    assertThat(aborts).containsExactly(new Abort(AbortCause.EPIPE, AbortPhase.MID_BODY, 1_000));
+  }
 
-    PipelineUnderTest reset = new PipelineUnderTest(0, 0, 0);
-    // A later write fails with a ClosedChannelException whose cause is the errno.
+  @Test
+  void aWriteThatFailsWithEconnresetIsAClientResetEvenWhenVertxClosesAfterwards() {
+    PipelineUnderTest p = new PipelineUnderTest(0, 0, 0);
+    List<Abort> aborts = answering(p);
+    nextChunkFails(p, errno(Errors.ERRNO_ECONNRESET_NEGATIVE));
+    // A close asked for once the transport closed decides nothing.
+    p.channel.close();
+    assertThat(p.closed(CloseReason.CLIENT_RESET)).isEqualTo(1);
+    assertThat(p.closedInTotal()).isEqualTo(1);
+    assertThat(aborts).containsExactly(new Abort(AbortCause.ECONNRESET, AbortPhase.MID_BODY, 1_000));
+  }
+
+  @Test
+  void aWriteAfterTheFailureCarriesItsErrnoInItsCause() {
+    PipelineUnderTest p = new PipelineUnderTest(0, 0, 0);
+    List<Abort> aborts = answering(p);
+    // Writes made after the error fail with a ClosedChannelException whose cause is the errno.
     ClosedChannelException later = new ClosedChannelException();
     later.initCause(errno(Errors.ERRNO_ECONNRESET_NEGATIVE));
-    assertThat(reset.tracker().abortCause(later)).isEqualTo(AbortCause.ECONNRESET);
-    reset.channel.unsafe().close(reset.channel.newPromise());
-    assertThat(reset.closed(CloseReason.CLIENT_RESET)).isEqualTo(1);
-
-    PipelineUnderTest fin = new PipelineUnderTest(0, 0, 0);
-    assertThat(fin.tracker().abortCause(new HttpClosedException("Connection was closed")))
-        .isEqualTo(AbortCause.EOF);
+    nextChunkFails(p, later);
+    assertThat(p.closed(CloseReason.CLIENT_RESET)).isEqualTo(1);
+    assertThat(aborts).containsExactly(new Abort(AbortCause.ECONNRESET, AbortPhase.MID_BODY, 1_000));
   }
 
   @Test
-  void aResponseCutByOurTimeoutIsATimeoutAndOneCutByShutdownIsNoAbort() {
-    PipelineUnderTest timedOut = new PipelineUnderTest(0, 0, 0);
-    timedOut.channel.pipeline().fireUserEventTriggered(CloseReason.WRITE_TIMEOUT);
-    assertThat(timedOut.tracker().abortCause(new VertxException("Connection was closed", true)))
-        .isEqualTo(AbortCause.TIMEOUT);
+  void anotherErrnoIsATransportErrorAndItsResponseAnOtherAbort() {
+    PipelineUnderTest p = new PipelineUnderTest(0, 0, 0);
+    List<Abort> aborts = answering(p);
+    nextChunkFails(p, errno(-110));
+    assertThat(p.closed(CloseReason.TRANSPORT_ERROR)).isEqualTo(1);
+    assertThat(aborts).containsExactly(new Abort(AbortCause.OTHER, AbortPhase.MID_BODY, 1_000));
+  }
 
-    PipelineUnderTest shutdown = new PipelineUnderTest(0, 0, 0);
-    shutdown.shuttingDown.set(true);
-    shutdown.channel.close();
-    assertThat(shutdown.tracker().abortCause(new HttpClosedException("Connection was closed"))).isNull();
-    assertThat(shutdown.closed(CloseReason.SHUTDOWN)).isEqualTo(1);
+  @Test
+  void aCleanFinUnderAResponseIsAnEofAbort() {
+    PipelineUnderTest p = new PipelineUnderTest(0, 0, 0);
+    List<Abort> aborts = answering(p);
+    p.channel.unsafe().close(p.channel.newPromise());
+    assertThat(p.closed(CloseReason.CLIENT_CLOSE)).isEqualTo(1);
+    assertThat(aborts).containsExactly(new Abort(AbortCause.EOF, AbortPhase.MID_BODY, 1_000));
+  }
+
+  @Test
+  void aResetBeforeTheStatusLineIsBeforeHeaders() {
+    PipelineUnderTest p = new PipelineUnderTest(0, 0, 0);
+    List<Abort> aborts = new ArrayList<>();
+    p.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n");
+    p.dispatch((cause, phase, sent) -> aborts.add(new Abort(cause, phase, sent)));
+    p.channel.pipeline().fireExceptionCaught(errno(Errors.ERRNO_ECONNRESET_NEGATIVE));
+    p.channel.unsafe().close(p.channel.newPromise());
+    assertThat(aborts).containsExactly(new Abort(AbortCause.ECONNRESET, AbortPhase.BEFORE_HEADERS, 0));
+  }
+
+  @Test
+  void aResponseCutByOurTimeoutIsATimeoutAndTheResetAfterItChangesNothing() {
+    PipelineUnderTest p = new PipelineUnderTest(0, 0, 0);
+    List<Abort> aborts = answering(p);
+    p.channel.pipeline().fireUserEventTriggered(CloseReason.WRITE_TIMEOUT);
+    p.channel.pipeline().fireExceptionCaught(errno(Errors.ERRNO_ECONNRESET_NEGATIVE));
+    p.channel.close();
+    assertThat(p.closed(CloseReason.WRITE_TIMEOUT)).isEqualTo(1);
+    assertThat(aborts).containsExactly(new Abort(AbortCause.TIMEOUT, AbortPhase.MID_BODY, 1_000));
+  }
+
+  @Test
+  void aResponseCutByShutdownIsNoAbort() {
+    PipelineUnderTest p = new PipelineUnderTest(0, 0, 0);
+    List<Abort> aborts = answering(p);
+    p.shuttingDown.set(true);
+    p.channel.close();
+    assertThat(p.closed(CloseReason.SHUTDOWN)).isEqualTo(1);
+    assertThat(aborts).isEmpty();
+  }
+
+  @Test
+  void aResponseWhoseLastWriteSucceededIsNoAbort() {
+    PipelineUnderTest p = new PipelineUnderTest(0, 0, 0);
+    List<Abort> aborts = answering(p);
+    p.channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    p.channel.unsafe().close(p.channel.newPromise());
+    assertThat(p.closed(CloseReason.CLIENT_CLOSE)).isEqualTo(1);
+    assertThat(aborts).isEmpty();
   }
 
   @Test

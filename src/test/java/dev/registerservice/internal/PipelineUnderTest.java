@@ -5,7 +5,11 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.util.ReferenceCountUtil;
 import dev.registerservice.config.ServiceConfig;
 import io.vertx.core.http.HttpServerOptions;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +28,7 @@ final class PipelineUnderTest {
   final AtomicBoolean shuttingDown = new AtomicBoolean();
   final EmbeddedChannel channel;
   private final ConnectionHandlers handlers;
+  private final FailingWrites failingWrites = new FailingWrites();
 
   PipelineUnderTest(int headerTimeoutSeconds, int idleTimeoutSeconds, int writeTimeoutSeconds) {
     this(new OpenConnections(), 1_000, headerTimeoutSeconds, idleTimeoutSeconds, writeTimeoutSeconds);
@@ -42,6 +47,36 @@ final class PipelineUnderTest {
     handlers = new ConnectionHandlers(new ServiceConfig.Limits(maxConnections, headerTimeoutSeconds, idleTimeoutSeconds,
         writeTimeoutSeconds), metrics, open, shuttingDown::get, new HttpServerOptions(), 65_536);
     handlers.install(channel.pipeline());
+    channel.pipeline().addFirst("failingWrites", failingWrites);
+  }
+
+  /**
+   * Makes writes from now on fail as Netty's transport fails them when the kernel refuses one: the write's
+   * promise fails with {@code failure}, then the channel closes itself below every handler (as for a read EOF).
+   */
+  void failWritesWith(Throwable failure) {
+    failingWrites.failure = failure;
+  }
+
+  /** Stands for the socket at the pipeline's head. */
+  private static final class FailingWrites extends ChannelOutboundHandlerAdapter {
+    Throwable failure;
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+      if (failure == null) {
+        ctx.write(msg, promise);
+        return;
+      }
+      ReferenceCountUtil.release(msg);
+      promise.setFailure(failure);
+      ctx.channel().unsafe().close(ctx.voidPromise());
+    }
+  }
+
+  /** The route table's part: the oldest undispatched request is answered, its aborts go to {@code recorder}. */
+  void dispatch(AbortRecorder recorder) {
+    ((ResponseAborts) channel.pipeline().get("responseAborts")).answering(recorder);
   }
 
   /** The connection's close tracker, as the http layer finds it. */
