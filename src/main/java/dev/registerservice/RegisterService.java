@@ -132,6 +132,10 @@ public final class RegisterService {
     // With metrics off, every binder is bound to a registry that exports nothing (an empty composite, whose
     // meters do nothing): the code that records is the same either way, and /metrics shows no series.
     MeterRegistry meters = metricsOn ? registry : new CompositeMeterRegistry();
+    // What users do (requests, responses, aborts, connections, registrations) is counted from ready on: those
+    // meters live in a composite that gets the registry only once the warm-up is over. Until then it has no
+    // registry and its meters record nothing; adding one gives each meter its exported twin, at zero.
+    CompositeMeterRegistry trafficMeters = new CompositeMeterRegistry();
 
     // Process meters.
     String version = RegisterService.class.getPackage().getImplementationVersion();
@@ -142,10 +146,10 @@ public final class RegisterService {
     RegisterPage page = RegisterPage.render(config.page().bodyBytes(), config.page().chunkSize());
     ResponseTracker inFlight = new ResponseTracker();
     ResponseMetrics responses = new ResponseMetrics(inFlight::inFlight);
-    responses.bindTo(meters);
+    responses.bindTo(trafficMeters);
     OpenConnections openConnections = new OpenConnections();
     ConnectionMetrics connections = new ConnectionMetrics(openConnections::count);
-    connections.bindTo(meters);
+    connections.bindTo(trafficMeters);
     AccessLog accessLog = new AccessLog(config.http().accessLog());
     RegisterPageHandler registerPage =
         new RegisterPageHandler(page, inFlight, responses, accessLog, config.http().writeQueueBytes());
@@ -157,7 +161,7 @@ public final class RegisterService {
     Database database = Database.create(traffic, config.database());
     new DatabaseMetrics(database).bindTo(meters);
     RegistrationHandler registrations = new RegistrationHandler(new Registrar(hashing, database),
-        new RegistrationMetrics(meters), inFlight, registration.maxBodyBytes(), accessLog);
+        new RegistrationMetrics(trafficMeters), inFlight, registration.maxBodyBytes(), accessLog);
 
     // The routes.
     RouteTable.Builder table = RouteTable.builder()
@@ -170,9 +174,9 @@ public final class RegisterService {
         .head("/favicon.ico", registrations::favicon);
     RequestMetrics requests =
         new RequestMetrics(table.paths(), RouteTable.RECOGNISED.stream().map(HttpMethod::name).toList());
-    requests.bindTo(meters);
+    requests.bindTo(trafficMeters);
     AbortMetrics aborts = new AbortMetrics(table.exchanges());
-    aborts.bindTo(meters);
+    aborts.bindTo(trafficMeters);
     RouteTable routes = table.build(requests, aborts);
 
     LoopWatch loopWatch = LoopWatch.create(traffic, config.http().loops(), config.eventLoops(),
@@ -199,6 +203,9 @@ public final class RegisterService {
         .map(warmedUp -> {
           List<HttpServer> servers = listening.result();
           ManagementServer managementServer = managed.result();
+          if (metricsOn) {
+            trafficMeters.add(registry);
+          }
           readiness.listening();
           // Only now, so that a start-up failure above leaves no PostgreSQL behind; readiness never waits for it.
           database.start();

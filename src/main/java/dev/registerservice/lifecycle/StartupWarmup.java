@@ -22,8 +22,8 @@ import org.apache.logging.log4j.Logger;
  * compilation. Each request is on a new connection ({@code Connection: close}), so the per-connection path
  * warms up too, and Vert.x spreads the connections over the loops; the requests cycle through
  * {@link #EXCHANGES}, one of each route and method. Bounded in count and time; a failure ends the warm-up
- * with a warning and never stops the start. The requests are real traffic to the service's meters (request,
- * response, connection and registration counters rise by them at start); the log line says how many.
+ * with a warning and never stops the start. The user-facing meters (requests, responses, aborts, connections,
+ * registrations) are exported only from ready on, so they leave no trace there; the log line says how many.
  */
 public final class StartupWarmup {
   private static final Logger log = LogManager.getLogger(StartupWarmup.class);
@@ -135,8 +135,8 @@ public final class StartupWarmup {
       log.warn("Warm-up ran out of time after {} of {} requests in {} ms; starting anyway", ok.get(), requests,
           millis);
     } else {
-      log.info("Warm-up: {} requests over {} routes to {}:{} in {} ms before ready (they count in the request,"
-          + " connection and registration meters)", ok.get(), EXCHANGES.size(), host, port, millis);
+      log.info("Warm-up: {} requests over {} routes to {}:{} in {} ms before ready (not counted in the traffic"
+          + " meters, which start at ready)", ok.get(), EXCHANGES.size(), host, port, millis);
     }
     return ok.get();
   }
