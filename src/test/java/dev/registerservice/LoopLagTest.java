@@ -171,6 +171,37 @@ class LoopLagTest {
         .as("ticks of loop 1 later than 250 ms during the block").isZero();
   }
 
+  /** The method the WARN's stack must name: a blocking call on the loop, off the CPU for 400 ms. */
+  private static void sleepOnTheLoopFor400Millis() {
+    try {
+      Thread.sleep(400);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
+  void aLoopAsleepInABlockingCallIsBlockedWithItsStackByTheKernelsWord() throws Exception {
+    // The loop hardly runs: only the kernel (asleep in a futex, not its epoll wait, Java state TIMED_WAITING)
+    // tells this from a loop kept off the CPU.
+    await().atMost(Duration.ofSeconds(30)).until(() -> log.events().stream()
+        .filter(e -> e.getMessage().getFormattedMessage().contains(LOOP_1 + " was blocked for"))
+        .allMatch(e -> e.getTimeMillis() < System.currentTimeMillis() - 10_500));
+    int from = log.events().size();
+    Scrape before = service.scrape();
+    contextsByLoop.get(LOOP_1).runOnContext(v -> sleepOnTheLoopFor400Millis());
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(service.scrape().value(stalls(LOOP_1)) - before.value(stalls(LOOP_1))).isEqualTo(1.0);
+      assertThat(since(from).filter(e -> e.getLevel() == Level.WARN
+          && e.getMessage().getFormattedMessage().contains(LOOP_1 + " was blocked for"))).hasSize(1);
+    });
+    LogEvent warning = since(from).filter(e -> e.getLevel() == Level.WARN
+        && e.getMessage().getFormattedMessage().contains(LOOP_1 + " was blocked for")).findFirst().orElseThrow();
+    assertThat(warning.getMessage().getFormattedMessage()).containsPattern("asleep in a blocking call in \\d+ of");
+    assertThat(List.of(warning.getThrown().getStackTrace()))
+        .anyMatch(frame -> frame.getMethodName().equals("sleepOnTheLoopFor400Millis"));
+  }
+
   @Test
   void normalTrafficAfterWarmUpCountsNoStall() throws Exception {
     Scrape before = service.scrape();

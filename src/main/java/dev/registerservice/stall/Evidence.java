@@ -21,9 +21,22 @@ import java.util.concurrent.TimeUnit;
  *     threads it waited for waited for a CPU), not because it was stopped
  * @param everyLoopLate whether every other loop had a late tick during the freeze
  * @param checkerSawTask whether Vert.x's blocked-thread checker saw one task hold the loop
+ * @param kernelSamples how many times during the freeze the clock thread read the loop thread's kernel state
+ * @param inCallSamples how many of those showed it asleep in a blocking call ({@link BlockingCall})
  */
 public record Evidence(long freeze, long threshold, boolean schedstat, long ran, long waited, long gc,
-    boolean throttled, long clockLate, long witnessWaited, boolean everyLoopLate, boolean checkerSawTask) {
+    boolean throttled, long clockLate, long witnessWaited, boolean everyLoopLate, boolean checkerSawTask,
+    int kernelSamples, int inCallSamples) {
+
+  /** Without it, the freeze would have stayed under the threshold. */
+  boolean covers(long part) {
+    return part > 0 && freeze - part < threshold;
+  }
+
+  /** The kernel showed the loop asleep in a blocking call for at least half of the freeze. */
+  boolean asleepInCall() {
+    return kernelSamples > 0 && 2 * inCallSamples >= kernelSamples;
+  }
 
   /**
    * The whole process stood still: the clock thread was late over the freeze, and every loop with it. With
@@ -49,8 +62,8 @@ public record Evidence(long freeze, long threshold, boolean schedstat, long ran,
         + ms(waited) + " ms" : "schedstat unread") + "; GC " + ms(gc) + " ms; throttled " + throttled
         + "; clock thread late " + ms(clockLate) + " ms" + (witnessWaited < 0 ? "" : "; it, or the VM and"
         + " hashing threads, waited for a CPU " + ms(witnessWaited) + " ms") + "; every loop late " + everyLoopLate
-        + "; checker saw a task "
-        + checkerSawTask;
+        + "; checker saw a task " + checkerSawTask + (kernelSamples == 0 ? "" : "; asleep in a blocking call in "
+        + inCallSamples + " of " + kernelSamples + " kernel samples");
   }
 
   private static long ms(long nanos) {

@@ -6,6 +6,7 @@ import dev.registerservice.lifecycle.StartupException;
 import dev.registerservice.process.CgroupCpu;
 import dev.registerservice.process.CpuMetrics;
 import dev.registerservice.process.ThreadSchedstat;
+import dev.registerservice.process.ThreadState;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.vertx.core.Vertx;
@@ -28,12 +29,14 @@ public final class LoopWatch implements MeterBinder, AutoCloseable {
   private final List<EventLoop> loops;
   private final Optional<CgroupCpu> cgroup;
   private final List<Optional<ThreadSchedstat>> schedstats;
+  private final List<Optional<ThreadState>> states;
   private final EvidenceSampler sampler;
   private final StallDetector stalls;
   private final LoopLagProbe lag;
 
   private LoopWatch(List<EventLoop> loops, Optional<CgroupCpu> cgroup, List<Optional<ThreadSchedstat>> schedstats,
-      EvidenceSampler sampler, StallDetector stalls, LoopLagProbe lag) {
+      List<Optional<ThreadState>> states, EvidenceSampler sampler, StallDetector stalls, LoopLagProbe lag) {
+    this.states = states;
     this.sampler = sampler;
     this.loops = loops;
     this.cgroup = cgroup;
@@ -53,26 +56,31 @@ public final class LoopWatch implements MeterBinder, AutoCloseable {
     List<EventLoop> loops = Internals.eventLoops(traffic);
     verifyOneProbePerLoop(loops, expectedLoops);
     Optional<CgroupCpu> cgroup = CgroupCpu.detect();
-    List<Optional<ThreadSchedstat>> schedstats = loops.stream().map(LoopWatch::schedstatOf).toList();
+    List<Optional<Long>> tids = loops.stream().map(LoopWatch::kernelThreadId).toList();
+    List<Optional<ThreadSchedstat>> schedstats = tids.stream().map(tid -> tid.flatMap(ThreadSchedstat::open)).toList();
+    List<Optional<ThreadState>> states = tids.stream().map(tid -> tid.flatMap(ThreadState::open)).toList();
     if (schedstats.stream().anyMatch(Optional::isEmpty)) {
       log.warn("No /proc schedstat for some event-loop threads: their stalls cannot be told apart as starved,"
           + " blocked or stopped, and eventloop_cpu_seconds_total is absent for them");
+    } else if (states.stream().anyMatch(Optional::isEmpty)) {
+      log.warn("No /proc state or syscall file for some event-loop threads: a loop asleep in a blocking call"
+          + " cannot be told from one held off the CPU, so such stalls count as unknown, not blocked");
     }
     StallLog stallLog = new StallLog(loops.size(), config.stallThresholdMs(), System::nanoTime);
-    EvidenceSampler sampler = new EvidenceSampler(new GcPauses(), cgroup, schedstats, busyThreads);
+    EvidenceSampler sampler = new EvidenceSampler(new GcPauses(), cgroup, schedstats,
+        loops.stream().map(EventLoop::thread).toList(), states, busyThreads);
     StallDetector stalls = new StallDetector(loops, config.stallThresholdMs(), System::nanoTime,
         Internals::taskStart, sampler, stallLog);
     Internals.onBlockedThread(traffic, stalls::onBlocked);
     LoopLagProbe lag = new LoopLagProbe(loops, config.lagProbeIntervalMs(), System::nanoTime, stalls,
         Internals::pendingTasks);
-    return new LoopWatch(loops, cgroup, schedstats, sampler, stalls, lag);
+    return new LoopWatch(loops, cgroup, schedstats, states, sampler, stalls, lag);
   }
 
-  /** The loop thread's schedstat: its kernel thread id is only known on the thread itself. */
-  private static Optional<ThreadSchedstat> schedstatOf(EventLoop loop) {
+  /** The loop thread's kernel id: only known on the thread itself. */
+  private static Optional<Long> kernelThreadId(EventLoop loop) {
     try {
-      Optional<Long> tid = loop.executor().submit(ThreadSchedstat::currentThreadId).get(30, TimeUnit.SECONDS);
-      return tid.flatMap(ThreadSchedstat::open);
+      return loop.executor().submit(ThreadSchedstat::currentThreadId).get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       return Optional.empty();
     }
@@ -123,6 +131,7 @@ public final class LoopWatch implements MeterBinder, AutoCloseable {
     stalls.stop();
     sampler.close();
     schedstats.forEach(schedstat -> schedstat.ifPresent(ThreadSchedstat::close));
+    states.forEach(state -> state.ifPresent(ThreadState::close));
     cgroup.ifPresent(CgroupCpu::close);
   }
 }

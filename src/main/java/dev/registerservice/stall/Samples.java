@@ -20,11 +20,16 @@ final class Samples {
     final long[] cpuNanos;
     final long[] waitNanos;
     final boolean[] schedstat;
+    /** Whether the kernel showed the loop thread asleep in a blocking call; {@code kernelState} false when unread. */
+    final boolean[] inCall;
+    final boolean[] kernelState;
 
     Sample(int loops) {
       cpuNanos = new long[loops];
       waitNanos = new long[loops];
       schedstat = new boolean[loops];
+      inCall = new boolean[loops];
+      kernelState = new boolean[loops];
     }
   }
 
@@ -59,6 +64,25 @@ final class Samples {
       }
     }
     return taken == 0 ? null : at(oldest);
+  }
+
+  /**
+   * Of the samples taken strictly between {@code start} and {@code end} that read {@code loop}'s kernel state,
+   * how many there were ({@code into[0]}) and how many showed it asleep in a blocking call ({@code into[1]}).
+   */
+  void statesWithin(long start, long end, int loop, int[] into) {
+    into[0] = 0;
+    into[1] = 0;
+    long oldest = Math.max(0, taken - ring.length);
+    for (long n = taken - 1; n >= oldest && at(n).time > start; n--) {
+      Sample sample = at(n);
+      if (sample.time < end && sample.kernelState[loop]) {
+        into[0]++;
+        if (sample.inCall[loop]) {
+          into[1]++;
+        }
+      }
+    }
   }
 
   /** The first sample taken at or after {@code time}, or the newest one. Null before the first. */

@@ -39,6 +39,8 @@ public final class StallDetector implements LoopLagProbe.TickListener {
   private final ConcurrentLinkedQueue<Freeze> ended = new ConcurrentLinkedQueue<>();
   private final Samples samples;
   private final ProcessClock clock;
+  /** Reused by the clock thread: the kernel-state samples of one freeze. */
+  private final int[] states = new int[2];
   private volatile long armedAtNanos = Long.MAX_VALUE;
 
   /** A stall seen by the blocked-thread checker and not yet ended; {@code stack} null when it could not be sampled. */
@@ -166,6 +168,7 @@ public final class StallDetector implements LoopLagProbe.TickListener {
     Samples.Sample before = samples.before(freeze.start());
     Samples.Sample after = samples.after(freeze.end());
     boolean schedstat = before.schedstat[loop] && after.schedstat[loop];
+    samples.statesWithin(freeze.start(), freeze.end(), loop, states);
     return new Evidence(freeze.end() - freeze.start(), thresholdNanos, schedstat,
         schedstat ? after.cpuNanos[loop] - before.cpuNanos[loop] : 0,
         schedstat ? after.waitNanos[loop] - before.waitNanos[loop] : 0,
@@ -175,7 +178,7 @@ public final class StallDetector implements LoopLagProbe.TickListener {
         Math.max(before.clockSchedstat && after.clockSchedstat ? after.clockWaitNanos - before.clockWaitNanos : -1,
             before.othersSchedstat && after.othersSchedstat ? after.othersWaitNanos - before.othersWaitNanos : -1),
         everyLoopLate(freeze.start(), freeze.end()),
-        freeze.stall() != null);
+        freeze.stall() != null, states[0], states[1]);
   }
 
   private boolean everyLoopLate(long start, long end) {
