@@ -1,7 +1,6 @@
 package dev.registerservice.process;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,14 +31,13 @@ public final class CgroupCpu implements AutoCloseable {
 
   private final int version;
   private final Path directory;
-  private final RandomAccessFile stat;
-  private final byte[] buffer = new byte[4096];
+  private final ProcFile stat;
   private final long[] scrape = new long[3];
 
   private CgroupCpu(int version, Path directory) throws IOException {
     this.version = version;
     this.directory = directory;
-    this.stat = new RandomAccessFile(directory.resolve("cpu.stat").toFile(), "r");
+    this.stat = new ProcFile(directory.resolve("cpu.stat"), 4096);
   }
 
   /** The CPU cgroup of this process, or empty when there is none with throttling counters. */
@@ -122,16 +120,11 @@ public final class CgroupCpu implements AutoCloseable {
    * {@link #THROTTLED_NANOS}). Thread-safe; allocates nothing.
    */
   public synchronized void read(long[] into) {
-    int length = 0;
-    try {
-      stat.seek(0);
-      for (int n; length < buffer.length && (n = stat.read(buffer, length, buffer.length - length)) > 0; ) {
-        length += n;
-      }
-    } catch (IOException e) {
-      return; // closed at shutdown: keep the last values
+    int length = stat.read();
+    if (length >= 0) {
+      parseStat(stat.bytes(), length, into);
     }
-    parseStat(buffer, length, into);
+    // else closed at shutdown: keep the last values
   }
 
   /** One counter of {@code cpu.stat}, read now (for the meters, at scrape time). */
@@ -216,11 +209,7 @@ public final class CgroupCpu implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    try {
-      stat.close();
-    } catch (IOException ignored) {
-      // nothing to do
-    }
+    stat.close();
   }
 
   @Override

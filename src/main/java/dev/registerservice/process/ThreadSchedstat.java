@@ -1,7 +1,6 @@
 package dev.registerservice.process;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -21,11 +20,10 @@ public final class ThreadSchedstat implements AutoCloseable {
   public static final int WAIT_NANOS = 1;
   public static final int SLICES = 2;
 
-  private final RandomAccessFile file;
-  private final byte[] buffer = new byte[128];
+  private final ProcFile file;
   private final long[] scrape = new long[3];
 
-  private ThreadSchedstat(RandomAccessFile file) {
+  private ThreadSchedstat(ProcFile file) {
     this.file = file;
   }
 
@@ -69,7 +67,7 @@ public final class ThreadSchedstat implements AutoCloseable {
   /** As {@link #open(long)}, from the given file (tests give a copy). */
   public static Optional<ThreadSchedstat> open(Path file) {
     try {
-      ThreadSchedstat stat = new ThreadSchedstat(new RandomAccessFile(file.toFile(), "r"));
+      ThreadSchedstat stat = new ThreadSchedstat(new ProcFile(file, 128));
       long[] probe = new long[3];
       return stat.read(probe) ? Optional.of(stat) : Optional.empty();
     } catch (IOException e) {
@@ -82,16 +80,8 @@ public final class ThreadSchedstat implements AutoCloseable {
    * allocates nothing. False (and {@code into} untouched) when it could not be read: closed, or the thread ended.
    */
   public synchronized boolean read(long[] into) {
-    int length = 0;
-    try {
-      file.seek(0);
-      for (int n; length < buffer.length && (n = file.read(buffer, length, buffer.length - length)) > 0; ) {
-        length += n;
-      }
-    } catch (IOException e) {
-      return false;
-    }
-    return parse(buffer, length, into);
+    int length = file.read();
+    return length >= 0 && parse(file.bytes(), length, into);
   }
 
   /** One of the three numbers, read now (for the meters, at scrape time); NaN when unreadable. */
@@ -134,10 +124,6 @@ public final class ThreadSchedstat implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    try {
-      file.close();
-    } catch (IOException ignored) {
-      // nothing to do
-    }
+    file.close();
   }
 }

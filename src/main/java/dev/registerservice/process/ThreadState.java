@@ -1,7 +1,6 @@
 package dev.registerservice.process;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -16,13 +15,12 @@ public final class ThreadState implements AutoCloseable {
   /** The system call number read when the thread is in none (it runs, or {@code syscall} said "running"). */
   public static final int NO_SYSCALL = -1;
 
-  private final RandomAccessFile stat;
-  private final RandomAccessFile syscall;
-  private final byte[] buffer = new byte[512];
+  private final ProcFile stat;
+  private final ProcFile syscall;
   private char state;
   private int call;
 
-  private ThreadState(RandomAccessFile stat, RandomAccessFile syscall) {
+  private ThreadState(ProcFile stat, ProcFile syscall) {
     this.stat = stat;
     this.syscall = syscall;
   }
@@ -35,8 +33,8 @@ public final class ThreadState implements AutoCloseable {
   /** As {@link #open(long)}, from a directory holding {@code stat} and {@code syscall} (tests give copies). */
   public static Optional<ThreadState> open(Path task) {
     try {
-      ThreadState state = new ThreadState(new RandomAccessFile(task.resolve("stat").toFile(), "r"),
-          new RandomAccessFile(task.resolve("syscall").toFile(), "r"));
+      ThreadState state = new ThreadState(new ProcFile(task.resolve("stat"), 512),
+          new ProcFile(task.resolve("syscall"), 256));
       if (state.read()) {
         return Optional.of(state);
       }
@@ -49,17 +47,17 @@ public final class ThreadState implements AutoCloseable {
 
   /** Reads both files; false when either could not be read (closed, or the thread ended). Then see the getters. */
   public synchronized boolean read() {
-    int length = fill(stat);
-    char read = length < 0 ? 0 : parseState(buffer, length);
+    int length = stat.read();
+    char read = length < 0 ? 0 : parseState(stat.bytes(), length);
     if (read == 0) {
       return false;
     }
-    length = fill(syscall);
+    length = syscall.read();
     if (length < 0) {
       return false;
     }
     state = read;
-    call = parseSyscall(buffer, length);
+    call = parseSyscall(syscall.bytes(), length);
     return true;
   }
 
@@ -71,19 +69,6 @@ public final class ThreadState implements AutoCloseable {
   /** The system call number of the last {@link #read}, or {@link #NO_SYSCALL}. */
   public synchronized int syscall() {
     return call;
-  }
-
-  private int fill(RandomAccessFile file) {
-    int length = 0;
-    try {
-      file.seek(0);
-      for (int n; length < buffer.length && (n = file.read(buffer, length, buffer.length - length)) > 0; ) {
-        length += n;
-      }
-    } catch (IOException e) {
-      return -1;
-    }
-    return length;
   }
 
   /**
@@ -121,11 +106,7 @@ public final class ThreadState implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    try {
-      stat.close();
-      syscall.close();
-    } catch (IOException ignored) {
-      // nothing to do
-    }
+    stat.close();
+    syscall.close();
   }
 }
