@@ -198,7 +198,7 @@ final class CloseTracker extends ChannelDuplexHandler {
     flushed.addListener((ChannelFutureListener) f -> ((DuplexChannel) ctx.channel()).shutdownOutput());
     ctx.channel().config().setAutoRead(true);
     ctx.read();
-    ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+    ctx.executor().schedule((Runnable) ctx::close, LINGER_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   @Override

@@ -39,7 +39,8 @@ final class FramingPolicy {
     transferEncoding = true;
     int end = value.length();
     int i = 0;
-    while (i <= end) {
+    // An element after the last comma is empty, and an empty one is ignored: stop at the end.
+    while (i < end) {
       int comma = i;
       while (comma < end && value.charAt(comma) != ',') {
         comma++;

@@ -52,7 +52,8 @@ public record Evidence(long freeze, long threshold, boolean schedstat, long ran,
    * waiting for a CPU: the process was starved, not stopped.
    */
   boolean witnessStarved() {
-    return witnessWaited >= 0 && clockLate > 0 && witnessWaited >= clockLate / 2;
+    // An unread wait is -1, below any half lateness.
+    return clockLate > 0 && witnessWaited >= clockLate / 2;
   }
 
   /** For the log line: the figures the cause was decided from, in milliseconds. */

@@ -173,6 +173,82 @@ class CloseTrackerTest {
   }
 
   @Test
+  void onNioAResetIsReadFromTheMessage() {
+    // An EmbeddedChannel is no UnixChannel: the tracker reads it as NIO, whose errors carry no errno.
+    PipelineUnderTest p = new PipelineUnderTest(0, 0, 0);
+    List<Abort> aborts = answering(p);
+    p.channel.pipeline().fireExceptionCaught(new java.io.IOException("Connection reset by peer"));
+    p.channel.unsafe().close(p.channel.newPromise());
+    assertThat(p.closed(CloseReason.CLIENT_RESET)).isEqualTo(1);
+    assertThat(aborts).containsExactly(new Abort(AbortCause.ECONNRESET, AbortPhase.MID_BODY, 1_000));
+  }
+
+  @Test
+  void everyConnectionIsCountedAcceptedOnceAndOpenUntilItCloses() {
+    OpenConnections open = new OpenConnections();
+    PipelineUnderTest first = new PipelineUnderTest(open, 10, 0, 0, 0);
+    PipelineUnderTest second = new PipelineUnderTest(open, 10, 0, 0, 0);
+    assertThat(first.accepted()).isEqualTo(1);
+    assertThat(second.accepted()).isEqualTo(1);
+    assertThat(open.count()).isEqualTo(2);
+    first.channel.close();
+    assertThat(open.count()).isEqualTo(1);
+  }
+
+  @Test
+  void aRefusedRequestGetsALingeringClose() {
+    PipelineUnderTest p = PipelineUnderTest.duplex();
+    p.send("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: x\r\n\r\n");
+    // Through the pipeline: EmbeddedChannel.close() itself cancels every task scheduled on its loop.
+    p.channel.pipeline().close();
+    // FIN after the refusal, the connection still open: what the client sends meanwhile is read and dropped.
+    DuplexEmbeddedChannel socket = (DuplexEmbeddedChannel) p.channel;
+    assertThat(socket.isOutputShutdown()).isTrue();
+    assertThat(socket.isOpen()).isTrue();
+    p.send("GET /behind HTTP/1.1\r\nHost: a\r\n\r\n");
+    p.advanceSeconds(CloseTracker.LINGER_MILLIS / 1000.0 - 0.2);
+    assertThat(socket.isOpen()).isTrue();
+    p.advanceSeconds(0.3);
+    assertThat(socket.isOpen()).isFalse();
+    assertThat(p.closed(CloseReason.PROTOCOL_ERROR)).isEqualTo(1);
+    assertThat(p.closedInTotal()).isEqualTo(1);
+  }
+
+  @Test
+  void aResponseSentBeforeItsBodyWasReadGetsALingeringCloseToo() {
+    PipelineUnderTest p = PipelineUnderTest.duplex();
+    p.tracker().lingerOnClose();
+    p.channel.pipeline().close();
+    assertThat(((DuplexEmbeddedChannel) p.channel).isOutputShutdown()).isTrue();
+    assertThat(p.channel.isOpen()).isTrue();
+    p.advanceSeconds(CloseTracker.LINGER_MILLIS / 1000.0 + 0.1);
+    assertThat(p.channel.isOpen()).isFalse();
+    assertThat(p.closed(CloseReason.SERVER_CLOSE)).isEqualTo(1);
+  }
+
+  @Test
+  void anOrdinaryCloseOfOursIsImmediateEvenOnASocket() {
+    PipelineUnderTest p = PipelineUnderTest.duplex();
+    p.channel.close();
+    assertThat(((DuplexEmbeddedChannel) p.channel).isOutputShutdown()).isFalse();
+    assertThat(p.channel.isOpen()).isFalse();
+    assertThat(p.closed(CloseReason.SERVER_CLOSE)).isEqualTo(1);
+  }
+
+  @Test
+  void shutdownClosesWhatItsTimeoutLeftOpenAsShutdown() {
+    PipelineUnderTest p = new PipelineUnderTest(0, 0, 0);
+    List<Abort> aborts = answering(p);
+    io.vertx.core.Promise<Void> closed = io.vertx.core.Promise.promise();
+    p.tracker().closeForShutdown(closed);
+    p.channel.runPendingTasks();
+    assertThat(closed.future().isComplete()).isTrue();
+    assertThat(p.channel.isOpen()).isFalse();
+    assertThat(p.closed(CloseReason.SHUTDOWN)).isEqualTo(1);
+    assertThat(aborts).isEmpty();
+  }
+
+  @Test
   void theFirstReasonWins() {
     PipelineUnderTest p = new PipelineUnderTest(0, 0, 0);
     p.channel.pipeline().fireUserEventTriggered(CloseReason.IDLE_TIMEOUT);

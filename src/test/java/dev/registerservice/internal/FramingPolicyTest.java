@@ -28,7 +28,8 @@ class FramingPolicyTest {
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {"chunked", "CHUNKED", "' \tchunked '", "', ,chunked,'"})
+  @CsvSource(delimiter = '|', value = {"chunked", "CHUNKED", "' \tchunked '", "', ,chunked,'",
+      "'chunked, '", "'chunked,\t'"})
   void chunkedOnceAndLastIsAChunkedBody(String value) {
     FramingPolicy policy = fed(value);
     assertThat(policy.refusal(HttpVersion.HTTP_1_1)).isNull();

@@ -36,10 +36,20 @@ final class PipelineUnderTest {
 
   PipelineUnderTest(OpenConnections open, int maxConnections, int headerTimeoutSeconds, int idleTimeoutSeconds,
       int writeTimeoutSeconds) {
+    this(new EmbeddedChannel(), open, maxConnections, headerTimeoutSeconds, idleTimeoutSeconds, writeTimeoutSeconds);
+  }
+
+  /** On a channel whose two directions shut down apart, as a TCP socket's (lingering closes need it). */
+  static PipelineUnderTest duplex() {
+    return new PipelineUnderTest(new DuplexEmbeddedChannel(), new OpenConnections(), 1_000, 0, 0, 0);
+  }
+
+  private PipelineUnderTest(EmbeddedChannel channel, OpenConnections open, int maxConnections,
+      int headerTimeoutSeconds, int idleTimeoutSeconds, int writeTimeoutSeconds) {
     this.open = open;
     this.metrics = new ConnectionMetrics(open::count);
     metrics.bindTo(registry);
-    channel = new EmbeddedChannel();
+    this.channel = channel;
     channel.freezeTime();
     // Stand-ins for Vert.x's decoder (replaced by the install) and its handler (messages pass on to the test).
     channel.pipeline().addLast(Internals.DECODER, new ChannelInboundHandlerAdapter());
@@ -124,6 +134,10 @@ final class PipelineUnderTest {
 
   double closed(CloseReason reason) {
     return registry.get("http.server.connections.closed").tag("reason", reason.label()).counter().count();
+  }
+
+  double accepted() {
+    return registry.get("http.server.connections.accepted").counter().count();
   }
 
   double closedInTotal() {

@@ -168,6 +168,44 @@ class StallAttributionTest {
   }
 
   @Test
+  void theEdgesBetweenCausesFallWhereTheRulesSay() {
+    // Ran exactly the threshold, exactly half the freeze: blocked, though it waited as long.
+    assertThat(StallAttribution.cause(seen(200, 100, 100, 0, false, 0, false, false))).isEqualTo(StallCause.BLOCKED);
+    // Ran, waited and GC together exactly half the freeze: the loop's own figures decide.
+    assertThat(StallAttribution.cause(seen(180, 0, 90, 0, false, 0, false, false))).isEqualTo(StallCause.STARVED);
+    // GC as long as the wait, and not covering the freeze alone: the wait decides.
+    assertThat(StallAttribution.cause(seen(300, 0, 100, 100, false, 0, false, false))).isEqualTo(StallCause.STARVED);
+    // GC as long as the run: neither decides; nothing else does either.
+    assertThat(StallAttribution.cause(seen(300, 100, 0, 100, false, 0, false, false))).isEqualTo(StallCause.UNKNOWN);
+    // GC leaving exactly the threshold unexplained does not cover the freeze.
+    assertThat(StallAttribution.cause(seen(200, 0, 100, 100, false, 0, false, false))).isEqualTo(StallCause.STARVED);
+    // Waited exactly as long as it ran: the wait decides.
+    assertThat(StallAttribution.cause(seen(160, 60, 60, 0, false, 0, false, false))).isEqualTo(StallCause.STARVED);
+    // A burst of our tasks for exactly half the freeze, the wait not covering it: blocked.
+    assertThat(StallAttribution.cause(seen(180, 90, 10, 0, false, 0, false, false))).isEqualTo(StallCause.BLOCKED);
+    // The clock thread late all but exactly the threshold: the process did not stand still.
+    assertThat(StallAttribution.cause(seen(300, 2, 3, 0, false, 200, true, false))).isEqualTo(StallCause.UNKNOWN);
+    // A stand-still in which the witnesses waited exactly half the clock's lateness: starved.
+    assertThat(StallAttribution.cause(seen(240, 2, 10, 0, false, 230, 115, true, false))).isEqualTo(StallCause.STARVED);
+    assertThat(StallAttribution.cause(seen(240, 2, 10, 0, false, 230, 114, true, false))).isEqualTo(StallCause.PAUSED);
+    // A freeze below the threshold (a merged checker record) with the clock on time: no witness counts.
+    assertThat(StallAttribution.cause(seen(68, 1, 3, 0, false, 0, 10, false, false))).isEqualTo(StallCause.PAUSED);
+  }
+
+  @Test
+  void theLogLineNamesTheFiguresInMilliseconds() {
+    assertThat(kernel(seen(512, 505, 4, 0, false, 0, 3, false, true), 20, 2).toString()).isEqualTo("freeze 512 ms;"
+        + " loop thread ran 505 ms, waited for a CPU 4 ms; GC 0 ms; throttled false; clock thread late 0 ms; it, or"
+        + " the VM and hashing threads, waited for a CPU 3 ms; every loop late false; checker saw a task true;"
+        + " asleep in a blocking call in 2 of 20 kernel samples");
+    assertThat(seen(300, 0, 0, 0, true, 290, 0, true, false).toString())
+        .contains("; it, or the VM and hashing threads, waited for a CPU 0 ms;");
+    assertThat(noSchedstat(seen(300, 0, 0, 0, true, 290, true, false)).toString()).isEqualTo("freeze 300 ms;"
+        + " loop thread schedstat unread; GC 0 ms; throttled true; clock thread late 290 ms; every loop late true;"
+        + " checker saw a task false");
+  }
+
+  @Test
   void aLoneLoopOffTheCpuWithNothingElseIsUnknown() {
     // Neither ran nor waited, no task seen, the rest of the process ran: nothing explains it.
     assertThat(StallAttribution.cause(seen(200, 2, 3, 0, false, 0, false, false))).isEqualTo(StallCause.UNKNOWN);
