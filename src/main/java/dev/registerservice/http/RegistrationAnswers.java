@@ -27,6 +27,14 @@ final class RegistrationAnswers {
       "Unsupported Media Type: send application/x-www-form-urlencoded or application/json in UTF-8\n");
   static final Buffer OVERLOADED = Buffer.buffer("Service Unavailable: too many registrations at once\n");
   static final Buffer UNAVAILABLE = Buffer.buffer("Service Unavailable: the database is not available\n");
+  static final Buffer UNCONFIRMED = Buffer.buffer("Service Unavailable: the database did not confirm the"
+      + " registration in time, so it may or may not be stored. Send the same request again (with the same"
+      + " Idempotency-Key, if it had one): a stored registration is answered 201 with its id, nothing is created"
+      + " twice.\n");
+  /** The form's words for it, on the password field: the one the person must type again to send it again. */
+  static final String UNCONFIRMED_FORM = "We could not confirm your registration: the database did not answer in"
+      + " time. Type your password again and press Register: if your account was created you will be taken to"
+      + " it, and nothing is created twice.";
   static final Buffer CROSS_SITE = Buffer.buffer("Forbidden: this form accepts posts from its own site only\n");
   static final Buffer FAILED = Buffer.buffer("Internal Server Error\n");
 
@@ -35,8 +43,11 @@ final class RegistrationAnswers {
   }
 
   /** Field errors: JSON {@code {"errors": {...}}}, or the form again with the messages. */
-  record FieldErrors(int status, Outcome outcome, Map<String, String> errors, boolean spendsFormToken)
-      implements Answer {
+  record FieldErrors(int status, Outcome outcome, Map<String, String> errors, boolean spendsFormToken,
+      CharSequence retryAfter) implements Answer {
+    FieldErrors(int status, Outcome outcome, Map<String, String> errors, boolean spendsFormToken) {
+      this(status, outcome, errors, spendsFormToken, null);
+    }
   }
 
   sealed interface Answer permits Plain, FieldErrors {
@@ -62,6 +73,11 @@ final class RegistrationAnswers {
     }
     if (failure instanceof UserStore.Unavailable) {
       return new Plain(503, Outcome.UNAVAILABLE, UNAVAILABLE, RETRY_UNAVAILABLE);
+    }
+    if (failure instanceof UserStore.OutcomeUnknown) {
+      // The form keeps its token: sent again, it finds the registration if it was stored.
+      return json ? new Plain(503, Outcome.UNCONFIRMED, UNCONFIRMED, RETRY_UNAVAILABLE)
+          : new FieldErrors(503, Outcome.UNCONFIRMED, Map.of("password", UNCONFIRMED_FORM), false, RETRY_UNAVAILABLE);
     }
     return null;
   }

@@ -141,6 +141,9 @@ final class RegistrationExchange {
         if (errors.spendsFormToken()) {
           token = null;
         }
+        if (errors.retryAfter() != null) {
+          request.response().putHeader(HttpHeaders.RETRY_AFTER, errors.retryAfter());
+        }
         errors(errors.status(), errors.outcome(), errors.errors(), fields);
       } else if (answer instanceof RegistrationAnswers.Plain plain) {
         plain(plain);

@@ -89,7 +89,7 @@ public final class ConnectionHandlers {
       // Over the connection cap: closed at once, nothing more to install.
       return;
     }
-    pipeline.addBefore(Internals.HANDLER, "exchanges", new Exchanges());
+    pipeline.addBefore(Internals.HANDLER, "exchanges", new Exchanges(shuttingDown));
     pipeline.addBefore(Internals.HANDLER, RESPONSE_ABORTS, new ResponseAborts());
     if (idleTimeoutNanos > 0 || writeTimeoutNanos > 0) {
       pipeline.addBefore(Internals.HANDLER, "watchdog",

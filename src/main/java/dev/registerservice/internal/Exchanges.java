@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AttributeKey;
+import java.util.function.BooleanSupplier;
 
 /**
  * After the HTTP codec, where requests come up and responses go down:
@@ -27,7 +28,9 @@ import io.netty.util.AttributeKey;
  *       earlier response is complete; otherwise the response under way stands and the connection just closes.
  *       Vert.x alone closes without a word on a failed body;
  *   <li>puts a {@code Date} header on every response (RFC 9110 section 6.6.1), formatted at most once a second
- *       per loop by {@link ResponseDate}.
+ *       per loop by {@link ResponseDate};
+ *   <li>once the service is shutting down, {@code Connection: close} on every response (RFC 9112 section 9.6),
+ *       so that a keep-alive client sends its next request elsewhere rather than on a connection about to close.
  * </ul>
  * Its progress is read by the timeouts through the channel attribute {@link #KEY}.
  */
@@ -35,12 +38,18 @@ final class Exchanges extends ChannelDuplexHandler {
   /** Where {@link HeaderTimeout} and {@link ProgressWatchdog} read this connection's progress. */
   static final AttributeKey<Exchanges> KEY = AttributeKey.valueOf(Exchanges.class, "exchanges");
 
+  private final BooleanSupplier shuttingDown;
   private long requests;
   private long heads;
   private long responses;
   private boolean answeredMalformedBody;
   private long writes;
   private boolean readingBody;
+
+  /** @param shuttingDown true once graceful shutdown has begun */
+  Exchanges(BooleanSupplier shuttingDown) {
+    this.shuttingDown = shuttingDown;
+  }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
@@ -104,6 +113,9 @@ final class Exchanges extends ChannelDuplexHandler {
         && head.status().codeClass() == HttpStatusClass.INFORMATIONAL;
     if (msg instanceof HttpResponse head) {
       head.headers().set(HttpHeaderNames.DATE, ResponseDate.now());
+      if (!informational && shuttingDown.getAsBoolean()) {
+        head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      }
       if (!informational) {
         heads++;
       }

@@ -66,23 +66,21 @@ public final class GracefulShutdown {
   }
 
   /**
-   * Stops accepting (Vert.x closes idle connections and the others after their current response) and
-   * completes when no response is in flight any more, when Vert.x's shutdown of every server has finished, or
-   * at the timeout, whichever comes first. Vert.x's shutdown alone would wait the whole timeout for a client
-   * that never reads.
+   * Stops accepting (Vert.x closes idle connections at once and the others after their current response, which
+   * carries {@code Connection: close} from now on) and completes when no traffic connection is open any more,
+   * or at the timeout, whichever comes first. Not when no response is in flight for a moment: a keep-alive
+   * connection still open can bring another request, which the close that follows would cut. Nor when
+   * Vert.x's shutdown futures complete: they do with connections still open.
    */
   private Future<Void> stopAccepting() {
     shuttingDown.set(true);
     log.info("Traffic port closed to new connections; waiting up to {} s for {} responses in flight",
         timeoutSeconds, responses.inFlight());
-    List<Future<Void>> shutdowns = servers.stream()
-        .map(server -> server.shutdown(timeoutSeconds, TimeUnit.SECONDS))
-        .toList();
     Promise<Void> finished = Promise.promise();
+    Future.join(servers.stream().map(server -> server.shutdown(timeoutSeconds, TimeUnit.SECONDS)).toList())
+        .onComplete(stopped -> openConnections.noneOpen().onComplete(closed -> finished.tryComplete()));
     long deadline = timers.setTimer(Math.max(1, TimeUnit.SECONDS.toMillis(timeoutSeconds)),
         id -> finished.tryComplete());
-    Future.join(shutdowns).onComplete(done -> finished.tryComplete());
-    responses.drained().onComplete(done -> finished.tryComplete());
     return finished.future().onComplete(done -> timers.cancelTimer(deadline));
   }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 
 /**
  * The threads that hash passwords, and nothing else: a fixed number of threads at a lower scheduling priority
@@ -103,20 +104,36 @@ public final class HashingPool {
    * is full.
    */
   public Future<String> hash(Context context, String password) {
-    Promise<String> promise = Promise.promise();
+    return run(context, () -> {
+      long start = System.nanoTime();
+      String hash = hasher.hash(password);
+      hashed.accept(System.nanoTime() - start);
+      return hash;
+    });
+  }
+
+  /**
+   * Whether {@code password} is the one {@code phc} (a stored Argon2id hash, with its own parameters) was
+   * made from, computed on the pool as a hash is; completes on {@code context}. Fails with {@link Overloaded}
+   * at once when the queue is full.
+   */
+  public Future<Boolean> verify(Context context, String phc, String password) {
+    return run(context, () -> PasswordHasher.verify(phc, password));
+  }
+
+  private <T> Future<T> run(Context context, Supplier<T> job) {
+    Promise<T> promise = Promise.promise();
     try {
       executor.execute(() -> {
-        String hash;
+        T result;
         try {
-          long start = System.nanoTime();
-          hash = hasher.hash(password);
-          hashed.accept(System.nanoTime() - start);
+          result = job.get();
         } catch (Throwable e) {
           // Any failure, Errors included, must reach the caller: a promise left pending is a request that hangs.
           answer(context, () -> promise.fail(e));
           return;
         }
-        answer(context, () -> promise.complete(hash));
+        answer(context, () -> promise.complete(result));
       });
     } catch (RejectedExecutionException e) {
       return Future.failedFuture(new Overloaded());

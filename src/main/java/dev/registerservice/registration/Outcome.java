@@ -8,7 +8,8 @@ public enum Outcome {
   CREATED,
   /**
    * A repeat of a request that already created its account (the same form submission token or the same
-   * {@code Idempotency-Key}): answered as the first one was, 303 or 201, and nothing stored again.
+   * {@code Idempotency-Key}, or the same username, email, country and password): answered as the first one
+   * was, 303 or 201, and nothing stored again.
    */
   REPLAYED,
   /** A field failed validation, or the body was not a form or JSON object: 400. */
@@ -17,8 +18,13 @@ public enum Outcome {
   DUPLICATE,
   /** The hashing queue was full: 503 with {@code Retry-After}. */
   OVERLOADED,
-  /** The database is starting, down, or not configured: 503 with {@code Retry-After}. */
+  /** The database is starting, down, or not configured: 503 with {@code Retry-After}; nothing stored. */
   UNAVAILABLE,
+  /**
+   * The commit was sent and its answer lost: 503 with {@code Retry-After}; stored or not, a retry with the same
+   * token (or the same fields and password) learns which.
+   */
+  UNCONFIRMED,
   /** An {@code Idempotency-Key} already used for a different registration: 422. */
   KEY_REUSED,
   /** A browser said the post came from another site ({@code Sec-Fetch-Site} or {@code Origin}): 403. */

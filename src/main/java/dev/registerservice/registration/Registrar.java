@@ -9,9 +9,11 @@ import io.vertx.core.Promise;
 /**
  * Registers a validated user: hashes the password on the {@link HashingPool}, then inserts the row. The
  * database's health is checked first, so no hashing is spent while it is known down; so is the submission
- * token, so that a repeat of a request that already created its user costs no hash. Fails with
- * {@link HashingPool.Overloaded}, {@link UserStore.Unavailable}, {@link UserStore.Duplicate},
- * {@link UserStore.TokenReused}, or anything unexpected as it came.
+ * token, so that a repeat of a request that already created its user costs no hash. A username already held
+ * by a row with the same email and country whose hash the password verifies against is this registration,
+ * stored by an earlier attempt whose answer was lost (or sent twice): answered as a repeat, not as taken.
+ * Fails with {@link HashingPool.Overloaded}, {@link UserStore.Unavailable}, {@link UserStore.OutcomeUnknown},
+ * {@link UserStore.Duplicate}, {@link UserStore.TokenReused}, or anything unexpected as it came.
  */
 public final class Registrar {
   private final HashingPool hashing;
@@ -39,7 +41,11 @@ public final class Registrar {
         : store.replay(stored, fingerprint);
     Future<UserStore.Stored> done = earlier.compose(first -> first != null ? Future.succeededFuture(first)
         : hashing.hash(context, registration.password()).compose(hash -> store.insert(registration.username(),
-            registration.email(), hash, registration.country(), stored, fingerprint)));
+            registration.email(), hash, registration.country(), stored, fingerprint)))
+        .recover(failure -> failure instanceof UserStore.Duplicate taken && taken.sameFields() != null
+            ? hashing.verify(context, taken.sameFields().passwordHash(), registration.password())
+                .compose(same -> same ? Future.succeededFuture(taken.sameFields().stored()) : Future.failedFuture(taken))
+            : Future.failedFuture(failure));
     Promise<UserStore.Stored> onContext = Promise.promise();
     done.onComplete(result -> {
       if (result.failed() && result.cause() instanceof UserStore.Unavailable) {

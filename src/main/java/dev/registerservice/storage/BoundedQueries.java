@@ -4,12 +4,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnection;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -25,23 +25,18 @@ import java.util.function.Function;
  * does), so that a late cancel cannot hit the next statement on that connection.
  *
  * <p>Writes run in a transaction that is committed only if the statement finished in time: a write answered
- * 503 is rolled back, never stored. Once the commit is sent its outcome is awaited for one more
- * {@code queryMillis}; a commit still unanswered then gets 503 too, and if it comes through later (a frozen
- * server resumed) its {@code undo} runs, so that nothing answered with an error stays stored. Nobody waits
- * for an undo, so it has a longer limit ({@value #PATIENCE_FACTOR} times the statement limit) and is tried
- * again with backoff ({@value #UNDO_ATTEMPTS} attempts, the waits between them growing from 1 s to 30 s, a
- * minute and a half in all); one that never succeeds is logged at ERROR.
+ * 503 before its COMMIT was sent is rolled back, never stored. Once the COMMIT is sent, only PostgreSQL knows
+ * whether it took: an answer that does not arrive within one more {@code queryMillis}, or a connection lost
+ * meanwhile, is {@link UserStore.OutcomeUnknown}, never "not stored", and nothing is ever removed afterwards
+ * (a retry may already have been shown the row). A COMMIT that PostgreSQL itself refuses (an error answer) was
+ * not committed and is classified as any other failure.
  */
 final class BoundedQueries {
-  private static final org.apache.logging.log4j.Logger log =
-      org.apache.logging.log4j.LogManager.getLogger(BoundedQueries.class);
   private static final int RUNNING = 0;
   private static final int COMMITTING = 1;
   private static final int ANSWERED = 2;
-  /** How much longer than the statement limit work that nobody waits for may take: an undo, a cancel request. */
+  /** How much longer than the statement limit a cancel request may take to be taken by the server. */
   private static final int PATIENCE_FACTOR = 4;
-  private static final int UNDO_ATTEMPTS = 8;
-  private static final long UNDO_BACKOFF_CAP_MILLIS = 30_000;
 
   private final Vertx vertx;
   private final Pool pool;
@@ -60,20 +55,19 @@ final class BoundedQueries {
 
   /** Runs {@code work} on a pooled connection, outside any transaction. */
   <T> Future<T> read(Function<SqlConnection, Future<T>> work) {
-    return run(work, true, null, poolWaitMillis, queryMillis);
+    return run(work, false, poolWaitMillis, queryMillis);
   }
 
   /**
-   * Runs {@code work} in a transaction committed only if it finished within the time limit; {@code undo}
-   * removes what a commit stored after its caller was already answered 503.
+   * Runs {@code work} in a transaction committed only if it finished within the time limit. Fails with
+   * {@link UserStore.OutcomeUnknown} when its COMMIT was sent and not answered.
    */
-  <T> Future<T> write(Function<SqlConnection, Future<T>> work, BiFunction<SqlConnection, T, Future<?>> undo) {
-    return run(work, false, undo, poolWaitMillis, queryMillis);
+  <T> Future<T> write(Function<SqlConnection, Future<T>> work) {
+    return run(work, true, poolWaitMillis, queryMillis);
   }
 
-  private <T> Future<T> run(Function<SqlConnection, Future<T>> work, boolean readOnly,
-      BiFunction<SqlConnection, T, Future<?>> undo, long waitLimit, long statementLimit) {
-    boolean transaction = !readOnly;
+  private <T> Future<T> run(Function<SqlConnection, Future<T>> work, boolean transaction, long waitLimit,
+      long statementLimit) {
     Promise<T> answer = Promise.promise();
     AtomicInteger state = new AtomicInteger(RUNNING);
     long[] timer = new long[1];
@@ -83,7 +77,7 @@ final class BoundedQueries {
       } else if (state.get() == COMMITTING) {
         timer[0] = vertx.setTimer(statementLimit, again -> {
           if (state.compareAndSet(COMMITTING, ANSWERED)) {
-            answer.tryFail(new UserStore.Unavailable("commit unanswered after " + statementLimit + " ms"));
+            answer.tryFail(new UserStore.OutcomeUnknown("commit unanswered after " + statementLimit + " ms"));
           }
         });
       }
@@ -130,11 +124,10 @@ final class BoundedQueries {
           connection.close();
           IN_USE.decrementAndGet();
         });
+        // A commit that comes through after its caller was answered stays: a retry finds it.
         if (state.getAndSet(ANSWERED) != ANSWERED) {
           vertx.cancelTimer(timer[0]);
           answer.handle(result);
-        } else if (result.succeeded() && undo != null) {
-          undo(undo, result.result(), 1);
         }
       });
     });
@@ -145,32 +138,15 @@ final class BoundedQueries {
       AtomicInteger state) {
     return connection.begin().compose(tx -> work.apply(connection).transform(result -> {
       if (result.succeeded() && state.compareAndSet(RUNNING, COMMITTING)) {
-        return tx.commit().map(result.result());
+        return tx.commit().transform(committed -> committed.succeeded() ? Future.succeededFuture(result.result())
+            : Future.failedFuture(committed.cause() instanceof PgException refused ? refused
+                : new UserStore.OutcomeUnknown(committed.cause())));
       }
       Future<T> outcome = result.succeeded()
           ? Future.failedFuture(new UserStore.Unavailable("statement timed out; rolled back"))
           : Future.failedFuture(result.cause());
       return rollback(tx).transform(ignored -> outcome);
     }));
-  }
-
-  /** The commit came through after the caller got 503: remove what it stored, trying again while it fails. */
-  private <T> void undo(BiFunction<SqlConnection, T, Future<?>> undo, T stored, int attempt) {
-    long limit = queryMillis * PATIENCE_FACTOR;
-    run(c -> undo.apply(c, stored).map(done -> stored), false, null, limit, limit)
-        .onSuccess(done -> log.info("A write answered 503 was committed after all when the database resumed;"
-            + " it was removed again{}", attempt > 1 ? " (attempt " + attempt + ")" : ""))
-        .onFailure(failure -> {
-          if (attempt >= UNDO_ATTEMPTS) {
-            log.error("A write answered 503 was committed after all when the database resumed, and removing it"
-                + " failed {} times; it is still stored (last failure: {})", attempt, failure.toString());
-            return;
-          }
-          long backoff = Math.min(UNDO_BACKOFF_CAP_MILLIS, 1_000L << (attempt - 1));
-          log.warn("A write answered 503 was committed after all when the database resumed, and removing it failed"
-              + " (attempt {} of {}, again in {} ms): {}", attempt, UNDO_ATTEMPTS, backoff, failure.toString());
-          vertx.setTimer(backoff, id -> undo(undo, stored, attempt + 1));
-        });
   }
 
   private static Future<Void> rollback(Transaction tx) {

@@ -58,10 +58,13 @@ public final class UserStore {
       + " SELECT id FROM u";
   private static final String SUBMISSION = "SELECT u.id, u.username, s.fingerprint FROM submissions s JOIN users u"
       + " ON u.id = s.user_id WHERE s.token = $1";
-  /** Only after a conflict, to name the field: which of the two is taken (the username if both are). */
-  private static final String TAKEN = "SELECT lower(username) = lower($1) AS username_taken FROM users"
-      + " WHERE lower(username) = lower($1) OR lower(email) = lower($2) ORDER BY 1 DESC LIMIT 1";
-  private static final String DELETE = "DELETE FROM users WHERE id = $1";
+  /**
+   * Only after a conflict, to name the field: which of the two is taken (the username if both are), and the
+   * row that holds the username, which may be this very registration stored by an attempt whose answer was lost.
+   */
+  private static final String TAKEN = "SELECT id, username, lower(username) = lower($1) AS username_taken,"
+      + " lower(email) = lower($2) AS email_same, country = $3 AS country_same, password_hash FROM users"
+      + " WHERE lower(username) = lower($1) OR lower(email) = lower($2) ORDER BY 3 DESC LIMIT 1";
   private static final String UNIQUE_VIOLATION = "23505";
   private static final String SUBMISSIONS_KEY = "submissions_pkey";
 
@@ -69,17 +72,47 @@ public final class UserStore {
   public record Stored(long id, String username, boolean replayed) {
   }
 
-  /** The username or email is taken; {@code field} says which. */
+  /**
+   * The username or email is taken; {@code field} says which. {@code sameFields} is the row holding the
+   * username when it also has this request's email and country: the same registration, if the password
+   * verifies against its hash (the caller checks; a stored row says nothing about the password otherwise).
+   */
   public static final class Duplicate extends RuntimeException {
     private final String field;
+    private final Holder sameFields;
 
-    Duplicate(String field) {
+    Duplicate(String field, Holder sameFields) {
       super(field + " already registered", null, false, false);
       this.field = field;
+      this.sameFields = sameFields;
     }
 
     public String field() {
       return field;
+    }
+
+    /** The row with this request's username, email and country, or null. */
+    public Holder sameFields() {
+      return sameFields;
+    }
+  }
+
+  /** A stored user that may be this request's own: its answer, and the hash its password must verify against. */
+  public record Holder(Stored stored, String passwordHash) {
+  }
+
+  /**
+   * The COMMIT was sent and its answer never came (lost, late, or the connection went): the registration may
+   * be stored or not, and only PostgreSQL knows. A retry with the same submission token finds it if it is;
+   * without a token, a retry with the same fields and password is recognised as the same registration.
+   */
+  public static final class OutcomeUnknown extends RuntimeException {
+    public OutcomeUnknown(String message) {
+      super(message, null, false, false);
+    }
+
+    OutcomeUnknown(Throwable cause) {
+      super("commit sent, its answer lost: " + cause, cause, false, false);
     }
   }
 
@@ -132,15 +165,16 @@ public final class UserStore {
    * Inserts one user (and its submission token and the request's fingerprint, if the token is not null) and
    * completes once the row is committed (synchronous commit). A repeat of the token completes with the first
    * request's user, {@code replayed}. Fails with {@link Duplicate} for a taken username or email,
-   * {@link TokenReused}, {@link Unavailable} when the database cannot be used now, or the database's own error
-   * for anything else.
+   * {@link TokenReused}, {@link Unavailable} when the database cannot be used now (nothing stored),
+   * {@link OutcomeUnknown} when the commit's answer was lost (stored or not), or the database's own error for
+   * anything else.
    */
   public Future<Stored> insert(String username, String email, String passwordHash, String country, String token,
       String fingerprint) {
     Future<RowSet<Row>> inserted = queries.write(c -> token == null
         ? c.preparedQuery(INSERT).execute(Tuple.of(username, email, passwordHash, country))
         : c.preparedQuery(INSERT_WITH_TOKEN).execute(Tuple.of(username, email, passwordHash, country, token,
-            fingerprint)), UserStore::remove);
+            fingerprint)));
     return inserted
         .recover(failure -> tokenTaken(failure) ? Future.succeededFuture(null) : classify(failure))
         .compose(rows -> {
@@ -148,28 +182,25 @@ public final class UserStore {
             return Future.succeededFuture(new Stored(rows.iterator().next().getLong("id"), username, false));
           }
           if (token == null) {
-            return duplicate(username, email);
+            return duplicate(username, email, country);
           }
           // Either the token or a unique name was taken: by an earlier request with this token, it's a repeat.
           return replay(token, fingerprint)
-              .compose(first -> first != null ? Future.succeededFuture(first) : duplicate(username, email));
+              .compose(first -> first != null ? Future.succeededFuture(first) : duplicate(username, email, country));
         });
   }
 
-  /** Removes the user a late commit inserted after its request was answered 503 (its submission goes with it). */
-  private static Future<?> remove(io.vertx.sqlclient.SqlConnection connection, RowSet<Row> inserted) {
-    if (inserted.size() != 1) {
-      return Future.succeededFuture();
-    }
-    return connection.preparedQuery(DELETE).execute(Tuple.of(inserted.iterator().next().getLong("id")));
-  }
-
-  private Future<Stored> duplicate(String username, String email) {
-    return queries.read(c -> c.preparedQuery(TAKEN).execute(Tuple.of(username, email)))
+  private Future<Stored> duplicate(String username, String email, String country) {
+    return queries.read(c -> c.preparedQuery(TAKEN).execute(Tuple.of(username, email, country)))
         .recover(UserStore::classify)
         .compose(taken -> {
-          boolean emailTaken = taken.size() == 1 && !taken.iterator().next().getBoolean("username_taken");
-          return Future.failedFuture(new Duplicate(emailTaken ? "email" : "username"));
+          Row row = taken.size() == 1 ? taken.iterator().next() : null;
+          boolean usernameTaken = row == null || row.getBoolean("username_taken");
+          Holder same = row != null && usernameTaken && row.getBoolean("email_same") && row.getBoolean("country_same")
+              ? new Holder(new Stored(row.getLong("id"), row.getString("username"), true),
+                  row.getString("password_hash"))
+              : null;
+          return Future.failedFuture(new Duplicate(usernameTaken ? "username" : "email", same));
         });
   }
 
@@ -187,9 +218,9 @@ public final class UserStore {
     if (failure instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState())) {
       String constraint = pg.getConstraint();
       return Future.failedFuture(new Duplicate(constraint != null && constraint.contains("email") ? "email"
-          : "username"));
+          : "username", null));
     }
-    if (failure instanceof Unavailable) {
+    if (failure instanceof Unavailable || failure instanceof OutcomeUnknown) {
       return Future.failedFuture(failure);
     }
     if (DatabaseFailures.unreachable(failure)) {

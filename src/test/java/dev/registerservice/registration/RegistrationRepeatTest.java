@@ -99,14 +99,38 @@ class RegistrationRepeatTest {
   }
 
   @Test
-  void withoutATokenTheSecondPostIsADuplicate() {
+  void withoutATokenTheSameRegistrationAgainIsARepeatAndAnyOtherUseOfTheNameIsTaken() {
     String name = uniqueName("notoken");
     Map<String, String> fields = fields(name, "");
     fields.remove("submission");
-    assertThat(Registrations.postForm(service.port(), fields).statusCode()).isEqualTo(303);
-    HttpResponse<String> second = Registrations.postForm(service.port(), fields);
-    assertThat(second.statusCode()).isEqualTo(409);
-    assertThat(second.body()).contains(RegistrationRules.USERNAME_TAKEN);
+    HttpResponse<String> first = Registrations.postForm(service.port(), fields);
+    assertThat(first.statusCode()).isEqualTo(303);
+    // The same username, email, country and password: the person's own registration, sent twice (a double
+    // click with JavaScript off, a retry after a lost answer). Answered as the first, nothing stored again.
+    HttpResponse<String> again = Registrations.postForm(service.port(), fields);
+    assertThat(again.statusCode()).isEqualTo(303);
+    assertThat(again.headers().firstValue("location")).isEqualTo(first.headers().firstValue("location"));
+    assertThat(db.countNamed(name)).isEqualTo(1);
+    // Anything else with that name is someone else's, or another registration: taken.
+    Map<String, String> otherPassword = new LinkedHashMap<>(fields);
+    otherPassword.put("password", PASSWORD + "-not-the-same");
+    Map<String, String> otherCountry = new LinkedHashMap<>(fields);
+    otherCountry.put("country", "DE");
+    Map<String, String> otherEmail = new LinkedHashMap<>(fields);
+    otherEmail.put("email", "other." + name.toLowerCase() + "@example.com");
+    for (Map<String, String> other : List.of(otherPassword, otherCountry, otherEmail)) {
+      HttpResponse<String> taken = Registrations.postForm(service.port(), other);
+      assertThat(taken.statusCode()).as(other.toString()).isEqualTo(409);
+      assertThat(taken.body()).contains(RegistrationRules.USERNAME_TAKEN);
+    }
+    // JSON alike: 201 with the first one's id.
+    String jsonName = uniqueName("notokenjson");
+    HttpResponse<String> created = Registrations.postJson(service.port(), Registrations.valid(jsonName));
+    HttpResponse<String> repeated = Registrations.postJson(service.port(), Registrations.valid(jsonName));
+    assertThat(created.statusCode()).isEqualTo(201);
+    assertThat(repeated.statusCode()).isEqualTo(201);
+    assertThat(repeated.body()).isEqualTo(created.body());
+    assertThat(db.countNamed(jsonName)).isEqualTo(1);
   }
 
   @Test

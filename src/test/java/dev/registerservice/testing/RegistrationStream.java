@@ -12,9 +12,15 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RegistrationStream implements AutoCloseable {
   /** One registration and how it was answered; status 0 if the client itself failed. */
-  public record Answer(String username, long sentNanos, long latencyNanos, int status, String retryAfter) {
+  public record Answer(String username, long sentNanos, long latencyNanos, int status, String retryAfter,
+      String body) {
     public double latencySeconds() {
       return latencyNanos / 1e9;
+    }
+
+    /** A 503 whose commit went unanswered: stored or not, a retry must tell. */
+    public boolean unconfirmed() {
+      return status == 503 && body != null && body.contains("did not confirm");
     }
   }
 
@@ -58,9 +64,9 @@ public final class RegistrationStream implements AutoCloseable {
 
   private static Answer answer(String name, long start, HttpResponse<String> response) {
     long latency = System.nanoTime() - start;
-    return response == null ? new Answer(name, start, latency, 0, null)
+    return response == null ? new Answer(name, start, latency, 0, null, null)
         : new Answer(name, start, latency, response.statusCode(),
-            response.headers().firstValue("retry-after").orElse(null));
+            response.headers().firstValue("retry-after").orElse(null), response.body());
   }
 
   /** The answers so far that have arrived. */
