@@ -1,7 +1,6 @@
 package dev.registerservice;
 
 import dev.registerservice.config.ConfigException;
-import dev.registerservice.lifecycle.StartupException;
 import dev.registerservice.config.Setting;
 import java.lang.management.ManagementFactory;
 import java.util.Map;

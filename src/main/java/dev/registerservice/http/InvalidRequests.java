@@ -1,6 +1,6 @@
 package dev.registerservice.http;
 
-import dev.registerservice.internal.RejectReason;
+import dev.registerservice.transport.http1.RejectReason;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 

@@ -1,6 +1,6 @@
 package dev.registerservice.http;
 
-import dev.registerservice.internal.ConnectionHandlers;
+import dev.registerservice.transport.ConnectionHandlers;
 import dev.registerservice.registration.Outcome;
 import dev.registerservice.registration.Registrar;
 import dev.registerservice.registration.RegistrationMetrics;

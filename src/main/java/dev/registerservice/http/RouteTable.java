@@ -1,7 +1,7 @@
 package dev.registerservice.http;
 
-import dev.registerservice.internal.AbortRecorder;
-import dev.registerservice.internal.ConnectionHandlers;
+import dev.registerservice.transport.AbortRecorder;
+import dev.registerservice.transport.ConnectionHandlers;
 import dev.registerservice.metrics.AbortMetrics;
 import dev.registerservice.metrics.RequestMetrics;
 import io.vertx.core.Handler;

@@ -1,9 +1,9 @@
 package dev.registerservice.http;
 
-import dev.registerservice.lifecycle.StartupException;
+import dev.registerservice.StartupException;
 import dev.registerservice.config.ServiceConfig;
-import dev.registerservice.internal.ConnectionHandlers;
-import dev.registerservice.internal.OpenConnections;
+import dev.registerservice.transport.ConnectionHandlers;
+import dev.registerservice.transport.OpenConnections;
 import dev.registerservice.metrics.ConnectionMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;

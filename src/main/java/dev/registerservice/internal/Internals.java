@@ -1,6 +1,5 @@
 package dev.registerservice.internal;
 
-import dev.registerservice.stall.EventLoop;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -21,44 +20,33 @@ import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.impl.VertxConnection;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /** Uses of Vert.x internal API, each for a reason the public API cannot serve. */
 public final class Internals {
   /** The name Vert.x gives its HTTP/1.x request decoder in the pipeline. */
-  static final String DECODER = "httpDecoder";
+  public static final String DECODER = "httpDecoder";
   /** The name of Vert.x's own connection handler, last in the pipeline. */
-  static final String HANDLER = "handler";
+  public static final String HANDLER = "handler";
 
   private Internals() {
   }
 
   /**
-   * The traffic event loops with their threads. Vert.x 5 does not expose its Netty event-loop group
-   * publicly; the lag probe must schedule on each loop itself, not on a context that may share one.
+   * The traffic event loops. Vert.x 5 does not expose its Netty event-loop group publicly; the lag probe must
+   * schedule on each loop itself, not on a context that may share one.
    */
-  public static List<EventLoop> eventLoops(Vertx vertx) {
-    List<EventLoop> loops = new ArrayList<>();
-    for (EventExecutor executor : ((VertxInternal) vertx).nettyEventLoopGroup()) {
-      try {
-        Thread thread = executor.submit(Thread::currentThread).get();
-        loops.add(new EventLoop(loops.size(), thread, executor));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while listing event loops", e);
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("cannot reach event loop", e.getCause());
-      }
-    }
+  public static List<EventExecutor> eventLoops(Vertx vertx) {
+    List<EventExecutor> loops = new ArrayList<>();
+    ((VertxInternal) vertx).nettyEventLoopGroup().forEach(loops::add);
     return loops;
   }
 
   /** Netty's queue depth for a loop; the stock Netty gauge has different tags, so we export our own. */
-  public static double pendingTasks(EventLoop loop) {
-    return loop.executor() instanceof SingleThreadEventExecutor
-        ? ((SingleThreadEventExecutor) loop.executor()).pendingTasks()
+  public static double pendingTasks(EventExecutor loop) {
+    return loop instanceof SingleThreadEventExecutor
+        ? ((SingleThreadEventExecutor) loop).pendingTasks()
         : Double.NaN;
   }
 
@@ -94,14 +82,14 @@ public final class Internals {
    * response). Vert.x 5 has no public access to a connection's pipeline; the per-connection handlers
    * ({@link ConnectionHandlers}) and the strict decoder need it.
    */
-  static ChannelPipeline pipelineOf(HttpConnection connection, int writeQueueBytes) {
+  public static ChannelPipeline pipelineOf(HttpConnection connection, int writeQueueBytes) {
     VertxConnection conn = (VertxConnection) connection;
     conn.doSetWriteQueueMaxSize(writeQueueBytes);
     return conn.channelHandlerContext().pipeline();
   }
 
   /** The pipeline of a Vert.x connection, or null for a connection that is not one of ours. */
-  static ChannelPipeline pipelineOf(HttpConnection connection) {
+  public static ChannelPipeline pipelineOf(HttpConnection connection) {
     return connection instanceof VertxConnection conn ? conn.channelHandlerContext().pipeline() : null;
   }
 
@@ -109,7 +97,7 @@ public final class Internals {
    * Netty's queue of writes not yet taken by the kernel, through {@code Channel.Unsafe}: the write timeout
    * watches whether its head moves. No public API says how far a queued write has got.
    */
-  static ChannelOutboundBuffer outboundBuffer(Channel channel) {
+  public static ChannelOutboundBuffer outboundBuffer(Channel channel) {
     return channel.unsafe().outboundBuffer();
   }
 

@@ -1,6 +1,6 @@
 package dev.registerservice.management;
 
-import dev.registerservice.lifecycle.StartupException;
+import dev.registerservice.StartupException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

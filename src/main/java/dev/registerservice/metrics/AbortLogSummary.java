@@ -1,6 +1,6 @@
 package dev.registerservice.metrics;
 
-import dev.registerservice.internal.AbortCause;
+import dev.registerservice.transport.AbortCause;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.StringJoiner;

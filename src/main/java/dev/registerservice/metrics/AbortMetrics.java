@@ -1,8 +1,8 @@
 package dev.registerservice.metrics;
 
-import dev.registerservice.internal.AbortCause;
-import dev.registerservice.internal.AbortPhase;
-import dev.registerservice.internal.AbortRecorder;
+import dev.registerservice.transport.AbortCause;
+import dev.registerservice.transport.AbortPhase;
+import dev.registerservice.transport.AbortRecorder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,7 +1,7 @@
 package dev.registerservice.metrics;
 
-import dev.registerservice.internal.RejectReason;
-import dev.registerservice.internal.CloseReason;
+import dev.registerservice.transport.http1.RejectReason;
+import dev.registerservice.transport.CloseReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

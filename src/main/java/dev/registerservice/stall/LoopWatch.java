@@ -2,7 +2,7 @@ package dev.registerservice.stall;
 
 import dev.registerservice.config.ServiceConfig;
 import dev.registerservice.internal.Internals;
-import dev.registerservice.lifecycle.StartupException;
+import dev.registerservice.StartupException;
 import dev.registerservice.process.CgroupCpu;
 import dev.registerservice.process.CpuMetrics;
 import dev.registerservice.process.ThreadSchedstat;
@@ -53,7 +53,7 @@ public final class LoopWatch implements MeterBinder, AutoCloseable {
    */
   public static LoopWatch create(Vertx traffic, int expectedLoops, ServiceConfig.EventLoops config,
       List<Long> busyThreads) {
-    List<EventLoop> loops = Internals.eventLoops(traffic);
+    List<EventLoop> loops = EventLoop.of(Internals.eventLoops(traffic));
     verifyOneProbePerLoop(loops, expectedLoops);
     Optional<CgroupCpu> cgroup = CgroupCpu.detect();
     List<Optional<Long>> tids = loops.stream().map(LoopWatch::kernelThreadId).toList();
@@ -73,7 +73,7 @@ public final class LoopWatch implements MeterBinder, AutoCloseable {
         Internals::taskStart, sampler, stallLog);
     Internals.onBlockedThread(traffic, stalls::onBlocked);
     LoopLagProbe lag = new LoopLagProbe(loops, config.lagProbeIntervalMs(), System::nanoTime, stalls,
-        Internals::pendingTasks);
+        loop -> Internals.pendingTasks(loop.executor()));
     return new LoopWatch(loops, cgroup, schedstats, states, sampler, stalls, lag);
   }
 

@@ -2,8 +2,8 @@ package dev.registerservice.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.registerservice.internal.AbortCause;
-import dev.registerservice.internal.AbortPhase;
+import dev.registerservice.transport.AbortCause;
+import dev.registerservice.transport.AbortPhase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package dev.registerservice.registration;
 
+import dev.registerservice.testing.Scrape;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.registerservice.storage.EmbeddedDatabase;

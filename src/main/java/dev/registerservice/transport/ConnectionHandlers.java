@@ -1,0 +1,136 @@
+package dev.registerservice.transport;
+
+import dev.registerservice.internal.Internals;
+import dev.registerservice.transport.http1.StrictRequestDecoder;
+import dev.registerservice.config.ServiceConfig;
+import dev.registerservice.metrics.ConnectionMetrics;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerOptions;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Installs the per-connection handlers on every new traffic connection, in one place that names their order,
+ * and is the http layer's only way to reach them. One instance per traffic verticle.
+ *
+ * <pre>
+ *   gate           {@link InboundGate}          raw reads; drops input once closing
+ *   headerTimeout  {@link HeaderTimeout}        first byte to decoded headers (408)
+ *   httpDecoder    {@link StrictRequestDecoder} Vert.x's decoder plus the RFC 9112 checks
+ *   httpEncoder    (Vert.x)
+ *   closeTracker   {@link CloseTracker}         why the connection and its responses ended; decode failures;
+ *                                               the connection cap; lingering close
+ *   exchanges      {@link Exchanges}            requests and responses in progress; the 400 for a late
+ *                                               malformed body; the Date header
+ *   responseAborts {@link ResponseAborts}       every response that did not reach its client, on every route
+ *   watchdog       {@link ProgressWatchdog}     idle and write timeouts
+ *   handler        (Vert.x)
+ * </pre>
+ * No handler arms a timer of its own: one {@link ConnectionSweep} per event loop checks every connection's
+ * deadlines four times per shortest timeout.
+ */
+public final class ConnectionHandlers {
+  private static final String RESPONSE_ABORTS = "responseAborts";
+  private final ServiceConfig.Limits limits;
+  private final ConnectionMetrics metrics;
+  private final OpenConnections open;
+  private final BooleanSupplier shuttingDown;
+  private final HttpServerOptions options;
+  private final int writeQueueBytes;
+  private final long headerTimeoutNanos;
+  private final long idleTimeoutNanos;
+  private final long writeTimeoutNanos;
+  private final long sweepPeriodNanos;
+  /** The deadlines of the connections of each event loop, made on a loop's first connection. */
+  private final Map<EventLoop, ConnectionSweep> sweeps = new ConcurrentHashMap<>();
+
+  /**
+   * @param options the traffic server's options, which the strict decoder takes its limits from
+   * @param writeQueueBytes the connection's write-queue size, set once here rather than per response
+   */
+  public ConnectionHandlers(ServiceConfig.Limits limits, ConnectionMetrics metrics, OpenConnections open,
+      BooleanSupplier shuttingDown, HttpServerOptions options, int writeQueueBytes) {
+    this.limits = limits;
+    this.metrics = metrics;
+    this.open = open;
+    this.shuttingDown = shuttingDown;
+    this.options = options;
+    this.writeQueueBytes = writeQueueBytes;
+    this.headerTimeoutNanos = TimeUnit.SECONDS.toNanos(limits.headerTimeoutSeconds());
+    this.idleTimeoutNanos = TimeUnit.SECONDS.toNanos(limits.idleTimeoutSeconds());
+    this.writeTimeoutNanos = TimeUnit.SECONDS.toNanos(limits.writeTimeoutSeconds());
+    this.sweepPeriodNanos = ConnectionSweep.periodFor(headerTimeoutNanos, idleTimeoutNanos, writeTimeoutNanos);
+  }
+
+  /** Vert.x calls its connection handler before the first byte is read, so nothing is decoded yet. */
+  public void install(HttpConnection connection) {
+    install(Internals.pipelineOf(connection, writeQueueBytes));
+  }
+
+  /**
+   * Puts the handlers into a pipeline that holds a decoder named {@link Internals#DECODER} (replaced by the
+   * strict one) and a last handler named {@link Internals#HANDLER}: Vert.x's, or a test's on an
+   * {@code EmbeddedChannel}. The handlers know each other only through the pipeline: user events
+   * ({@link CloseReason}, {@link InboundGate.Discard}) and channel attributes.
+   */
+  void install(ChannelPipeline pipeline) {
+    ConnectionSweep sweep = sweepPeriodNanos == 0 ? null
+        : sweeps.computeIfAbsent(pipeline.channel().eventLoop(), loop -> new ConnectionSweep(loop, sweepPeriodNanos));
+    pipeline.replace(Internals.DECODER, Internals.DECODER, new StrictRequestDecoder(options));
+    pipeline.addBefore(Internals.DECODER, "gate", new InboundGate());
+    if (headerTimeoutNanos > 0) {
+      pipeline.addBefore(Internals.DECODER, "headerTimeout", new HeaderTimeout(headerTimeoutNanos, sweep));
+    }
+    pipeline.addBefore(Internals.HANDLER, "closeTracker",
+        new CloseTracker(metrics, open, shuttingDown, limits.maxConnections()));
+    if (!pipeline.channel().isOpen()) {
+      // Over the connection cap: closed at once, nothing more to install.
+      return;
+    }
+    pipeline.addBefore(Internals.HANDLER, "exchanges", new Exchanges(shuttingDown));
+    pipeline.addBefore(Internals.HANDLER, RESPONSE_ABORTS, new ResponseAborts());
+    if (idleTimeoutNanos > 0 || writeTimeoutNanos > 0) {
+      pipeline.addBefore(Internals.HANDLER, "watchdog",
+          new ProgressWatchdog(idleTimeoutNanos, writeTimeoutNanos, sweep));
+    }
+  }
+
+  /** The deadlines of one loop's connections, or null before its first connection; for tests. */
+  ConnectionSweep sweepOf(EventLoop loop) {
+    return sweeps.get(loop);
+  }
+
+  /**
+   * The route table dispatched this connection's next request: an abort of its response is counted in
+   * {@code recorder} ({@link ResponseAborts}).
+   */
+  public static void answering(HttpConnection connection, AbortRecorder recorder) {
+    ChannelPipeline pipeline = Internals.pipelineOf(connection);
+    if (pipeline != null && pipeline.get(RESPONSE_ABORTS) instanceof ResponseAborts aborts) {
+      aborts.answering(recorder);
+    }
+  }
+
+  /**
+   * Closes a connection whose response is complete while its request body is still arriving (413, 415): FIN
+   * after the response, then the rest of the input is read and dropped for a bounded time, as for a protocol
+   * error. Vert.x alone would either keep reading an unbounded body or close with unread input, which makes
+   * the kernel send RST and can destroy the response before the client reads it.
+   */
+  public static void closeLingering(HttpConnection connection) {
+    CloseTracker tracker = trackerOf(connection);
+    if (tracker != null) {
+      tracker.lingerOnClose();
+    }
+    connection.close();
+  }
+
+  private static CloseTracker trackerOf(HttpConnection connection) {
+    ChannelPipeline pipeline = Internals.pipelineOf(connection);
+    return pipeline == null ? null : pipeline.channel().attr(CloseTracker.KEY).get();
+  }
+}

@@ -1,0 +1,143 @@
+package dev.registerservice.transport;
+
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+
+/**
+ * Counts every response that did not reach its client, once, whatever route produced it: the one layer every
+ * request and response passes through. A response is aborted when the write of its last part fails, or when
+ * the connection closes before that write was made (a registration still hashing when its client reset). The
+ * route table says which route and method each request went to ({@link #answering}); the cause is
+ * {@link AbortCause#of} the two facts the {@link CloseTracker} recorded; the phase is whether the status
+ * line's write completed.
+ *
+ * <p>No listener on every write: the status line's and body's write promises are kept and read once, when the
+ * response ends; one listener per response, on its last write.
+ */
+final class ResponseAborts extends ChannelDuplexHandler {
+  /** Found on the channel ({@link CloseTracker#KEY}), installed before this handler. */
+  private CloseTracker tracker;
+  /** Requests decoded whose response's last write has not been made yet, oldest (the one answered) first. */
+  private final ArrayDeque<Exchange> open = new ArrayDeque<>(2);
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    tracker = ctx.channel().attr(CloseTracker.KEY).get();
+  }
+
+  /** The route table dispatched the oldest request not yet dispatched; its aborts go to {@code recorder}. */
+  void answering(AbortRecorder recorder) {
+    for (Exchange exchange : open) {
+      if (!exchange.dispatched) {
+        exchange.dispatched = true;
+        exchange.recorder = recorder;
+        return;
+      }
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof HttpRequest request) {
+      Exchange exchange = new Exchange();
+      // A request that failed to decode is answered by Vert.x's invalid-request handler, never dispatched.
+      exchange.dispatched = request.decoderResult().isFailure();
+      open.add(exchange);
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    Exchange exchange = open.peekFirst();
+    boolean informational = msg instanceof HttpResponse head
+        && head.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+    if (exchange == null || informational || exchange.recorder == null) {
+      if (exchange != null && !informational && msg instanceof LastHttpContent) {
+        open.pollFirst();
+      }
+      ctx.write(msg, promise);
+      return;
+    }
+    ChannelPromise kept = promise.unvoid();
+    if (msg instanceof HttpResponse) {
+      exchange.head = kept;
+    }
+    if (msg instanceof HttpContent content && content.content().isReadable()) {
+      exchange.body(kept, content.content().readableBytes());
+    }
+    if (msg instanceof LastHttpContent) {
+      open.pollFirst();
+      kept.addListener(exchange);
+    }
+    ctx.write(msg, kept);
+  }
+
+  /** Every promise failed in the close, before this runs: what is still open never got its last write. */
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    for (Exchange exchange : open) {
+      exchange.aborted(null);
+    }
+    open.clear();
+    ctx.fireChannelInactive();
+  }
+
+  /** One request and its response's writes. */
+  private final class Exchange implements ChannelFutureListener {
+    boolean dispatched;
+    AbortRecorder recorder;
+    ChannelPromise head;
+    private ChannelPromise[] bodyWrites;
+    private int[] bodySizes;
+    private int bodyCount;
+
+    void body(ChannelPromise promise, int bytes) {
+      if (bodyWrites == null) {
+        bodyWrites = new ChannelPromise[4];
+        bodySizes = new int[4];
+      } else if (bodyCount == bodyWrites.length) {
+        bodyWrites = Arrays.copyOf(bodyWrites, bodyCount * 2);
+        bodySizes = Arrays.copyOf(bodySizes, bodyCount * 2);
+      }
+      bodyWrites[bodyCount] = promise;
+      bodySizes[bodyCount++] = bytes;
+    }
+
+    @Override
+    public void operationComplete(ChannelFuture lastWrite) {
+      if (!lastWrite.isSuccess()) {
+        aborted(lastWrite.cause());
+      }
+    }
+
+    void aborted(Throwable failure) {
+      if (recorder == null) {
+        return;
+      }
+      AbortCause cause = AbortCause.of(tracker.ours(), tracker.errno(failure));
+      if (cause == null) {
+        return;
+      }
+      long sent = 0;
+      for (int i = 0; i < bodyCount; i++) {
+        if (bodyWrites[i].isSuccess()) {
+          sent += bodySizes[i];
+        }
+      }
+      recorder.aborted(cause, head != null && head.isSuccess() ? AbortPhase.MID_BODY : AbortPhase.BEFORE_HEADERS,
+          sent);
+      recorder = null;
+    }
+  }
+}
