@@ -1,43 +1,19 @@
 package dev.registerservice;
 
 import dev.registerservice.config.ConfigLoader;
-import dev.registerservice.config.RegistrationConfig;
 import dev.registerservice.config.ServiceConfig;
-import dev.registerservice.http.AccessLog;
-import dev.registerservice.http.PageHeaders;
-import dev.registerservice.http.RegisterPage;
-import dev.registerservice.http.RegisterPageHandler;
-import dev.registerservice.http.ResponseTracker;
-import dev.registerservice.http.RegistrationHandler;
-import dev.registerservice.http.RouteTable;
 import dev.registerservice.http.TrafficVerticle;
-import dev.registerservice.internal.Internals;
-import dev.registerservice.transport.OpenConnections;
 import dev.registerservice.management.ManagementServer;
-import dev.registerservice.management.Readiness;
 import dev.registerservice.metrics.AbortLogSummary;
-import dev.registerservice.metrics.AbortMetrics;
-import dev.registerservice.metrics.BuildInfo;
-import dev.registerservice.metrics.ConnectionMetrics;
 import dev.registerservice.metrics.PrometheusHygiene;
-import dev.registerservice.metrics.RequestMetrics;
-import dev.registerservice.metrics.ResponseMetrics;
 import dev.registerservice.registration.HashingPool;
-import dev.registerservice.registration.HashingPoolMetrics;
-import dev.registerservice.registration.Registrar;
-import dev.registerservice.registration.RegistrationMetrics;
 import dev.registerservice.stall.LoopWatch;
 import dev.registerservice.storage.Database;
-import dev.registerservice.storage.DatabaseMetrics;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import java.util.List;
 import java.util.Map;
@@ -120,112 +96,72 @@ public final class RegisterService {
         .onFailure(err -> management.close());
   }
 
+  /** The start-up sequence over the parts: traffic port, management port, warm-up, then ready. */
   private static Future<RegisterService> assemble(ServiceConfig config, Vertx traffic, Vertx management,
       PrometheusMeterRegistry registry) {
-    String transport = VertxInstances.transportName(traffic);
-    boolean metricsOn = config.management().metricsEnabled();
-    // With metrics off, every binder is bound to a registry that exports nothing (an empty composite, whose
-    // meters do nothing): the code that records is the same either way, and /metrics shows no series.
-    MeterRegistry meters = metricsOn ? registry : new CompositeMeterRegistry();
-    // What users do (requests, responses, aborts, connections, registrations) is counted from ready on: those
-    // meters live in a composite that gets the registry only once the warm-up is over. Until then it has no
-    // registry and its meters record nothing; adding one gives each meter its exported twin, at zero.
-    CompositeMeterRegistry trafficMeters = new CompositeMeterRegistry();
-
-    // Process meters.
-    String version = RegisterService.class.getPackage().getImplementationVersion();
-    new BuildInfo(version == null ? "dev" : version, Internals.vertxVersion(), transport).bindTo(meters);
-    new FileDescriptorMetrics().bindTo(meters);
-
-    // The page.
-    RegisterPage page = RegisterPage.render(config.page().bodyBytes(), config.page().chunkSize());
-    ResponseTracker inFlight = new ResponseTracker();
-    ResponseMetrics responses = new ResponseMetrics(inFlight::inFlight);
-    responses.bindTo(trafficMeters);
-    OpenConnections openConnections = new OpenConnections();
-    ConnectionMetrics connections = new ConnectionMetrics(openConnections::count);
-    connections.bindTo(trafficMeters);
-    AccessLog accessLog = new AccessLog(config.http().accessLog());
-    RegisterPageHandler registerPage =
-        new RegisterPageHandler(page, inFlight, responses, accessLog, config.http().writeQueueBytes());
-
-    // Registration: hashing and the database.
-    RegistrationConfig registration = config.registration();
-    HashingPool hashing = HashingPool.start(registration);
-    new HashingPoolMetrics(hashing).bindTo(meters);
-    Database database = Database.create(traffic, config.database());
-    new DatabaseMetrics(database).bindTo(meters);
-    RegistrationHandler registrations = new RegistrationHandler(new Registrar(hashing, database),
-        new RegistrationMetrics(trafficMeters), inFlight, registration.maxBodyBytes(), accessLog);
-
-    // The routes.
-    RouteTable.Builder table = RouteTable.builder()
-        .get(RegisterPageHandler.ROUTE, PageHeaders.around(registerPage::handle))
-        .head(RegisterPageHandler.ROUTE, PageHeaders.around(registerPage::handle))
-        .route(HttpMethod.POST, RegisterPageHandler.ROUTE, registrations::register)
-        .get(RegistrationHandler.REGISTERED_ROUTE, registrations::registered)
-        .head(RegistrationHandler.REGISTERED_ROUTE, registrations::registered)
-        .get("/favicon.ico", registrations::favicon)
-        .head("/favicon.ico", registrations::favicon);
-    RequestMetrics requests =
-        new RequestMetrics(table.paths(), RouteTable.RECOGNISED.stream().map(HttpMethod::name).toList());
-    requests.bindTo(trafficMeters);
-    AbortMetrics aborts = new AbortMetrics(table.exchanges());
-    aborts.bindTo(trafficMeters);
-    RouteTable routes = table.build(requests, aborts);
-
-    LoopWatch loopWatch = LoopWatch.create(traffic, config.http().loops(), config.eventLoops(),
-        hashing.threadIds());
-    loopWatch.bindTo(meters);
-    loopWatch.start();
-
-    // Health.
-    Readiness readiness = new Readiness();
-
-    readiness.database(database::status);
-
-    // Start-up: traffic port, management port, warm-up, then ready.
+    ServiceParts parts;
+    try {
+      parts = ServiceParts.build(config, traffic, registry);
+    } catch (IllegalStateException e) {
+      throw new StartupException(e.getMessage());
+    }
+    parts.loopWatch().start();
     AtomicBoolean shuttingDown = new AtomicBoolean();
-    Future<List<HttpServer>> listening = deployTraffic(traffic, config.http().loops(), () -> new TrafficVerticle(
-        config.http(), config.limits(), routes, connections, openConnections, shuttingDown::get));
-    Future<ManagementServer> managed = listening.compose(servers -> ManagementServer.start(management,
-        config.management().host(), config.management().port(), registry, readiness,
-        config.eventLoops().readyMaxLagMs(),
-        loopWatch::anyLoopStalled, loopWatch::worstRecentP99Millis));
+    Future<List<HttpServer>> listening = listenOnTraffic(traffic, parts, shuttingDown);
+    Future<ManagementServer> managed = listening.compose(servers -> listenOnManagement(management, parts));
     Future<RegisterService> started = managed
         .compose(managementServer -> StartupWarmup.start(config.http().host(),
             listening.result().get(0).actualPort(), config.http().warmupRequests()))
-        .map(warmedUp -> {
-          List<HttpServer> servers = listening.result();
-          ManagementServer managementServer = managed.result();
-          if (metricsOn) {
-            trafficMeters.add(registry);
-          }
-          readiness.listening();
-          // Only now, so that a start-up failure above leaves no PostgreSQL behind; readiness never waits for it.
-          database.start();
-          // Deploying on the loops loads classes for a few hundred ms; that is start-up, not a stall.
-          loopWatch.arm();
-          management.setPeriodic(TimeUnit.SECONDS.toMillis(ABORT_SUMMARY_SECONDS),
-              new AbortLogSummary(aborts, ABORT_SUMMARY_SECONDS)::runOnTimer);
-          GracefulShutdown shutdown = new GracefulShutdown(management, readiness, shuttingDown, servers, inFlight,
-              openConnections, config.shutdown().drainDelaySeconds(), config.shutdown().timeoutSeconds());
-          log.info("Listening: traffic on {}:{} ({} event loops, transport {}), management on {}:{}; config from {};"
-                  + " page {} bytes in {}-byte chunks",
-              config.http().host(), servers.get(0).actualPort(), config.http().loops(), transport,
-              config.management().host(), managementServer.port(), config.source(), page.length(),
-              config.page().chunkSize());
-          return new RegisterService(config, traffic, management, registry, servers, managementServer, loopWatch,
-              shutdown, hashing, database);
-        });
+        .map(warmedUp -> ready(parts, traffic, management, listening.result(), managed.result(), shuttingDown));
     return started.recover(err -> {
-      loopWatch.close();
-      hashing.close();
+      parts.close();
       if (managed.succeeded()) {
         return managed.result().close().transform(closed -> Future.failedFuture(err));
       }
       return Future.failedFuture(err);
     });
+  }
+
+  private static Future<List<HttpServer>> listenOnTraffic(Vertx traffic, ServiceParts parts,
+      AtomicBoolean shuttingDown) {
+    ServiceConfig config = parts.config();
+    return deployTraffic(traffic, config.http().loops(), () -> new TrafficVerticle(config.http(), config.limits(),
+        parts.routes(), parts.connections(), parts.openConnections(), shuttingDown::get))
+        .recover(err -> Future.failedFuture(new StartupException("cannot listen on traffic port "
+            + config.http().host() + ":" + config.http().port() + ": " + err.getMessage())));
+  }
+
+  private static Future<ManagementServer> listenOnManagement(Vertx management, ServiceParts parts) {
+    ServiceConfig config = parts.config();
+    return ManagementServer.start(management, config.management().host(), config.management().port(),
+        parts.registry(), parts.readiness(), config.eventLoops().readyMaxLagMs(), parts.loopWatch()::anyLoopStalled,
+        parts.loopWatch()::worstRecentP99Millis)
+        .recover(err -> Future.failedFuture(new StartupException("cannot listen on management port "
+            + config.management().host() + ":" + config.management().port() + ": " + err.getMessage())));
+  }
+
+  /** Both ports listen and the warm-up is done: count traffic, turn ready, start the database and the stall count. */
+  private static RegisterService ready(ServiceParts parts, Vertx traffic, Vertx management, List<HttpServer> servers,
+      ManagementServer managementServer, AtomicBoolean shuttingDown) {
+    ServiceConfig config = parts.config();
+    parts.startCountingTraffic();
+    parts.readiness().listening();
+    // Only now, so that a start-up failure above leaves no PostgreSQL behind; readiness never waits for it.
+    parts.database().start();
+    // Deploying on the loops loads classes for a few hundred ms; that is start-up, not a stall.
+    parts.loopWatch().arm();
+    management.setPeriodic(TimeUnit.SECONDS.toMillis(ABORT_SUMMARY_SECONDS),
+        new AbortLogSummary(parts.aborts(), ABORT_SUMMARY_SECONDS)::runOnTimer);
+    GracefulShutdown shutdown = new GracefulShutdown(management, parts.readiness(), shuttingDown, servers,
+        parts.inFlight(), parts.openConnections(), config.shutdown().drainDelaySeconds(),
+        config.shutdown().timeoutSeconds());
+    log.info("Listening: traffic on {}:{} ({} event loops, transport {}), management on {}:{}; config from {};"
+            + " page {} bytes in {}-byte chunks",
+        config.http().host(), servers.get(0).actualPort(), config.http().loops(),
+        VertxInstances.transportName(traffic), config.management().host(), managementServer.port(),
+        config.source(), parts.page().length(), config.page().chunkSize());
+    return new RegisterService(config, traffic, management, parts.registry(), servers, managementServer,
+        parts.loopWatch(), shutdown, parts.hashing(), parts.database());
   }
 
   /** One verticle per event loop; completes with their servers once every one listens. */

@@ -160,17 +160,17 @@ public final class RouteTable implements Handler<HttpServerRequest> {
      * {@link AbortMetrics}, then one ({@link RequestMetrics#UNMATCHED}, {@link RequestMetrics#OTHER_METHOD}) for
      * every answer the table gives itself.
      */
-    public List<AbortMetrics.Exchange> exchanges() {
-      List<AbortMetrics.Exchange> exchanges = new ArrayList<>();
+    public List<AbortMetrics.RouteMethod> routeMethods() {
+      List<AbortMetrics.RouteMethod> routeMethods = new ArrayList<>();
       table.forEach((path, handlers) -> handlers.keySet()
-          .forEach(method -> exchanges.add(new AbortMetrics.Exchange(path, method.name()))));
-      exchanges.add(new AbortMetrics.Exchange(RequestMetrics.UNMATCHED, RequestMetrics.OTHER_METHOD));
-      return exchanges;
+          .forEach(method -> routeMethods.add(new AbortMetrics.RouteMethod(path, method.name()))));
+      routeMethods.add(new AbortMetrics.RouteMethod(RequestMetrics.UNMATCHED, RequestMetrics.OTHER_METHOD));
+      return routeMethods;
     }
 
     /**
      * The table, recording every response its handler ends in {@code requests} and every abort in
-     * {@code aborts}, which must have been made from {@link #paths()} and {@link #exchanges()}.
+     * {@code aborts}, which must have been made from {@link #paths()} and {@link #routeMethods()}.
      */
     public RouteTable build(RequestMetrics requests, AbortMetrics aborts) {
       return new RouteTable(table, requests, aborts);

@@ -1,10 +1,9 @@
 package dev.registerservice.http;
 
-import dev.registerservice.StartupException;
 import dev.registerservice.config.ServiceConfig;
 import dev.registerservice.transport.ConnectionHandlers;
+import dev.registerservice.transport.ConnectionRecorder;
 import dev.registerservice.transport.OpenConnections;
-import dev.registerservice.metrics.ConnectionMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -25,14 +24,14 @@ public final class TrafficVerticle extends VerticleBase {
   private final ServiceConfig.Http config;
   private final ServiceConfig.Limits limits;
   private final Handler<HttpServerRequest> routes;
-  private final ConnectionMetrics connections;
+  private final ConnectionRecorder connections;
   private final OpenConnections openConnections;
   private final BooleanSupplier shuttingDown;
   private HttpServer server;
   private ConnectionHandlers handlers;
 
   public TrafficVerticle(ServiceConfig.Http config, ServiceConfig.Limits limits, Handler<HttpServerRequest> routes,
-      ConnectionMetrics connections, OpenConnections openConnections, BooleanSupplier shuttingDown) {
+      ConnectionRecorder connections, OpenConnections openConnections, BooleanSupplier shuttingDown) {
     this.config = config;
     this.limits = limits;
     this.routes = routes;
@@ -65,8 +64,7 @@ public final class TrafficVerticle extends VerticleBase {
         .exceptionHandler(this::connectionFailed)
         .invalidRequestHandler(InvalidRequests::answer)
         .requestHandler(routes);
-    return server.listen().recover(err -> Future.failedFuture(new StartupException(
-        "cannot listen on traffic port " + config.host() + ":" + config.port() + ": " + err.getMessage())));
+    return server.listen();
   }
 
   /** Read errors of connections (a reset keep-alive connection at the end of a wrk run): traffic, not errors. */

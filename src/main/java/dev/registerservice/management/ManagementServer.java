@@ -1,6 +1,5 @@
 package dev.registerservice.management;
 
-import dev.registerservice.StartupException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -45,8 +44,6 @@ public final class ManagementServer {
     return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setHttp2ClearTextEnabled(false))
         .requestHandler(router)
         .listen()
-        .recover(err -> Future.failedFuture(new StartupException(
-            "cannot listen on management port " + host + ":" + port + ": " + err.getMessage())))
         .map(ManagementServer::new);
   }
 

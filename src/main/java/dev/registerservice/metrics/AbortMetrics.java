@@ -18,16 +18,16 @@ import java.util.List;
  */
 public final class AbortMetrics implements MeterBinder {
   /** One (route, method) pair: a row of counters. */
-  public record Exchange(String route, String method) {
+  public record RouteMethod(String route, String method) {
   }
 
-  private final List<Exchange> exchanges;
+  private final List<RouteMethod> routeMethods;
   private final Row[] rows;
   private DistributionSummary sentBytes;
 
-  public AbortMetrics(List<Exchange> exchanges) {
-    this.exchanges = List.copyOf(exchanges);
-    this.rows = new Row[exchanges.size()];
+  public AbortMetrics(List<RouteMethod> routeMethods) {
+    this.routeMethods = List.copyOf(routeMethods);
+    this.rows = new Row[routeMethods.size()];
     for (int i = 0; i < rows.length; i++) {
       rows[i] = new Row();
     }
@@ -36,15 +36,15 @@ public final class AbortMetrics implements MeterBinder {
   @Override
   public void bindTo(MeterRegistry registry) {
     for (int i = 0; i < rows.length; i++) {
-      Exchange exchange = exchanges.get(i);
+      RouteMethod routeMethod = routeMethods.get(i);
       for (AbortCause cause : AbortCause.values()) {
         for (AbortPhase phase : AbortPhase.values()) {
           rows[i].counters[cause.ordinal()][phase.ordinal()] = Counter.builder("http.server.client.aborts")
               .description("Responses that did not reach their client because it went away, by errno and phase")
               .tag("cause", cause.label())
               .tag("phase", phase.label())
-              .tag("route", exchange.route())
-              .tag("method", exchange.method())
+              .tag("route", routeMethod.route())
+              .tag("method", routeMethod.method())
               .register(registry);
         }
       }
@@ -55,7 +55,7 @@ public final class AbortMetrics implements MeterBinder {
         .register(registry);
   }
 
-  /** The recorder of the {@code index}-th exchange given to the constructor. */
+  /** The recorder of the {@code index}-th routeMethod given to the constructor. */
   public AbortRecorder recorder(int index) {
     return rows[index];
   }

@@ -2,6 +2,7 @@ package dev.registerservice.metrics;
 
 import dev.registerservice.transport.http1.RejectReason;
 import dev.registerservice.transport.CloseReason;
+import dev.registerservice.transport.ConnectionRecorder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -15,13 +16,13 @@ import java.util.function.LongSupplier;
  * Management connections are not counted. Every series is registered when bound, with all its tag values.
  * Bind before recording.
  */
-public final class ConnectionMetrics implements MeterBinder {
+public final class ConnectionMetrics implements MeterBinder, ConnectionRecorder {
   private final LongSupplier openNow;
   private Counter accepted;
   private final Map<CloseReason, Counter> closed = new EnumMap<>(CloseReason.class);
   private final Map<RejectReason, Counter> rejected = new EnumMap<>(RejectReason.class);
 
-  /** @param openNow the traffic connections open now, owned by the http layer */
+  /** @param openNow the traffic connections open now, as the transport counts them */
   public ConnectionMetrics(LongSupplier openNow) {
     this.openNow = openNow;
   }
@@ -48,14 +49,17 @@ public final class ConnectionMetrics implements MeterBinder {
     }
   }
 
+  @Override
   public void accepted() {
     accepted.increment();
   }
 
+  @Override
   public void closed(CloseReason reason) {
     closed.get(reason).increment();
   }
 
+  @Override
   public void rejected(RejectReason reason) {
     rejected.get(reason).increment();
   }

@@ -2,7 +2,6 @@ package dev.registerservice.stall;
 
 import dev.registerservice.config.ServiceConfig;
 import dev.registerservice.internal.Internals;
-import dev.registerservice.StartupException;
 import dev.registerservice.process.CgroupCpu;
 import dev.registerservice.process.CpuMetrics;
 import dev.registerservice.process.ThreadSchedstat;
@@ -91,7 +90,7 @@ public final class LoopWatch implements MeterBinder, AutoCloseable {
     HashSet<Thread> threads = new HashSet<>();
     loops.forEach(loop -> threads.add(loop.thread()));
     if (loops.size() != expected || threads.size() != expected) {
-      throw new StartupException("expected " + expected + " event loops on distinct threads, found " + loops.size()
+      throw new IllegalStateException("expected " + expected + " event loops on distinct threads, found " + loops.size()
           + " loops on " + threads.size() + " threads");
     }
     log.info("Event-loop lag probes: one per loop on {} distinct threads {}", threads.size(),

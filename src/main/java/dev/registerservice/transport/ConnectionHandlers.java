@@ -3,7 +3,6 @@ package dev.registerservice.transport;
 import dev.registerservice.internal.Internals;
 import dev.registerservice.transport.http1.StrictRequestDecoder;
 import dev.registerservice.config.ServiceConfig;
-import dev.registerservice.metrics.ConnectionMetrics;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.vertx.core.http.HttpConnection;
@@ -22,7 +21,7 @@ import java.util.function.BooleanSupplier;
  *   headerTimeout  {@link HeaderTimeout}        first byte to decoded headers (408)
  *   httpDecoder    {@link StrictRequestDecoder} Vert.x's decoder plus the RFC 9112 checks
  *   httpEncoder    (Vert.x)
- *   closeTracker   {@link CloseTracker}         why the connection and its responses ended; decode failures;
+ *   closeTracker   {@link ConnectionTracker}         why the connection and its responses ended; decode failures;
  *                                               the connection cap; lingering close
  *   exchanges      {@link Exchanges}            requests and responses in progress; the 400 for a late
  *                                               malformed body; the Date header
@@ -36,7 +35,7 @@ import java.util.function.BooleanSupplier;
 public final class ConnectionHandlers {
   private static final String RESPONSE_ABORTS = "responseAborts";
   private final ServiceConfig.Limits limits;
-  private final ConnectionMetrics metrics;
+  private final ConnectionRecorder recorder;
   private final OpenConnections open;
   private final BooleanSupplier shuttingDown;
   private final HttpServerOptions options;
@@ -52,10 +51,10 @@ public final class ConnectionHandlers {
    * @param options the traffic server's options, which the strict decoder takes its limits from
    * @param writeQueueBytes the connection's write-queue size, set once here rather than per response
    */
-  public ConnectionHandlers(ServiceConfig.Limits limits, ConnectionMetrics metrics, OpenConnections open,
+  public ConnectionHandlers(ServiceConfig.Limits limits, ConnectionRecorder recorder, OpenConnections open,
       BooleanSupplier shuttingDown, HttpServerOptions options, int writeQueueBytes) {
     this.limits = limits;
-    this.metrics = metrics;
+    this.recorder = recorder;
     this.open = open;
     this.shuttingDown = shuttingDown;
     this.options = options;
@@ -86,7 +85,7 @@ public final class ConnectionHandlers {
       pipeline.addBefore(Internals.DECODER, "headerTimeout", new HeaderTimeout(headerTimeoutNanos, sweep));
     }
     pipeline.addBefore(Internals.HANDLER, "closeTracker",
-        new CloseTracker(metrics, open, shuttingDown, limits.maxConnections()));
+        new ConnectionTracker(recorder, open, shuttingDown, limits.maxConnections()));
     if (!pipeline.channel().isOpen()) {
       // Over the connection cap: closed at once, nothing more to install.
       return;
@@ -122,15 +121,15 @@ public final class ConnectionHandlers {
    * the kernel send RST and can destroy the response before the client reads it.
    */
   public static void closeLingering(HttpConnection connection) {
-    CloseTracker tracker = trackerOf(connection);
+    ConnectionTracker tracker = trackerOf(connection);
     if (tracker != null) {
       tracker.lingerOnClose();
     }
     connection.close();
   }
 
-  private static CloseTracker trackerOf(HttpConnection connection) {
+  private static ConnectionTracker trackerOf(HttpConnection connection) {
     ChannelPipeline pipeline = Internals.pipelineOf(connection);
-    return pipeline == null ? null : pipeline.channel().attr(CloseTracker.KEY).get();
+    return pipeline == null ? null : pipeline.channel().attr(ConnectionTracker.KEY).get();
   }
 }

@@ -84,7 +84,7 @@ final class Exchanges extends ChannelDuplexHandler {
       requests++;
       readingBody = !(msg instanceof LastHttpContent);
     } else if (msg instanceof HttpContent content && content.decoderResult().isFailure()) {
-      // A malformed chunked body: the CloseTracker counted it; answered here if we still can.
+      // A malformed chunked body: the ConnectionTracker counted it; answered here if we still can.
       if (!answeredMalformedBody && heads == requests - 1 && responses == requests - 1) {
         answeredMalformedBody = true;
         answerBadRequest(ctx);

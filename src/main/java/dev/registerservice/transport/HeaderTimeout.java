@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  * before the HTTP decoder, where it sees the first byte; learns that the headers are complete from the
  * request count of {@link Exchanges}, after the decoder, read through the channel attribute {@link Exchanges#KEY}. Idle keep-alive connections are left to the idle
  * timeout, and bytes of a request body never start it. On expiry: a raw 408, the user
- * events {@link CloseReason#HEADER_TIMEOUT} (for the {@link CloseTracker}) and {@link InboundGate.Discard#INPUT}
+ * events {@link CloseReason#HEADER_TIMEOUT} (for the {@link ConnectionTracker}) and {@link InboundGate.Discard#INPUT}
  * fired from the pipeline's head, close.
  *
  * <p>No timer of its own: the loop's {@link ConnectionSweep} checks the deadline, so a request whose headers

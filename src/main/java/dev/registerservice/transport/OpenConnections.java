@@ -14,16 +14,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * what its timeout left: Vert.x's {@code HttpServer.shutdown(timeout)} neither waits for them nor closes them.
  */
 public final class OpenConnections {
-  private final Set<CloseTracker> trackers = ConcurrentHashMap.newKeySet();
+  private final Set<ConnectionTracker> trackers = ConcurrentHashMap.newKeySet();
   private final AtomicLong count = new AtomicLong();
   private final List<Promise<Void>> awaitingNone = new CopyOnWriteArrayList<>();
 
-  void add(CloseTracker tracker) {
-    count.incrementAndGet();
+  /** Counts {@code tracker}'s connection open; returns how many are open now, this one included. */
+  long add(ConnectionTracker tracker) {
     trackers.add(tracker);
+    return count.incrementAndGet();
   }
 
-  void remove(CloseTracker tracker) {
+  void remove(ConnectionTracker tracker) {
     trackers.remove(tracker);
     if (count.decrementAndGet() == 0) {
       awaitingNone.forEach(Promise::tryComplete);
@@ -51,11 +52,11 @@ public final class OpenConnections {
 
   /**
    * Closes every open traffic connection at once; completes with how many there were once all are closed.
-   * Each close starts at the connection's {@link CloseTracker}, below Vert.x's handler, which would otherwise
+   * Each close starts at the connection's {@link ConnectionTracker}, below Vert.x's handler, which would otherwise
    * wait for queued writes to reach a client that is not reading.
    */
   public Future<Integer> closeAll() {
-    List<CloseTracker> open = List.copyOf(trackers);
+    List<ConnectionTracker> open = List.copyOf(trackers);
     List<Future<Void>> closed = open.stream().map(tracker -> {
       Promise<Void> promise = Promise.promise();
       tracker.closeForShutdown(promise);

@@ -83,7 +83,7 @@ final class ProgressWatchdog extends ChannelDuplexHandler implements ConnectionS
   }
 
   /**
-   * Says why to the {@link CloseTracker} with a user event from the pipeline's head, then closes from this
+   * Says why to the {@link ConnectionTracker} with a user event from the pipeline's head, then closes from this
    * handler down, so Vert.x's handler above (which would wait for queued writes to reach a
    * client that is not reading) is not in the way.
    */

@@ -18,21 +18,21 @@ import java.util.Arrays;
  * request and response passes through. A response is aborted when the write of its last part fails, or when
  * the connection closes before that write was made (a registration still hashing when its client reset). The
  * route table says which route and method each request went to ({@link #answering}); the cause is
- * {@link AbortCause#of} the two facts the {@link CloseTracker} recorded; the phase is whether the status
+ * {@link AbortCause#of} the two facts the {@link ConnectionTracker} recorded; the phase is whether the status
  * line's write completed.
  *
  * <p>No listener on every write: the status line's and body's write promises are kept and read once, when the
  * response ends; one listener per response, on its last write.
  */
 final class ResponseAborts extends ChannelDuplexHandler {
-  /** Found on the channel ({@link CloseTracker#KEY}), installed before this handler. */
-  private CloseTracker tracker;
+  /** Found on the channel ({@link ConnectionTracker#KEY}), installed before this handler. */
+  private ConnectionTracker tracker;
   /** Requests decoded whose response's last write has not been made yet, oldest (the one answered) first. */
   private final ArrayDeque<Exchange> open = new ArrayDeque<>(2);
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
-    tracker = ctx.channel().attr(CloseTracker.KEY).get();
+    tracker = ctx.channel().attr(ConnectionTracker.KEY).get();
   }
 
   /** The route table dispatched the oldest request not yet dispatched; its aborts go to {@code recorder}. */
@@ -125,7 +125,8 @@ final class ResponseAborts extends ChannelDuplexHandler {
       if (recorder == null) {
         return;
       }
-      AbortCause cause = AbortCause.of(tracker.ours(), tracker.errno(failure));
+      ConnectionEnd end = tracker.end();
+      AbortCause cause = AbortCause.of(end.ours(), end.errno(failure));
       if (cause == null) {
         return;
       }

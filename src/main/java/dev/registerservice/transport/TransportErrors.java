@@ -7,7 +7,7 @@ import java.nio.channels.ClosedChannelException;
 /**
  * The errno in a failed write or read, if it has one: read from the native transport's exception, or (on NIO
  * only, which has no errno) from the text of the exception's message. Next to the transport because it reads
- * the transport's exception types; {@link CloseTracker} records what it returns.
+ * the transport's exception types; {@link ConnectionTracker} records what it returns.
  */
 final class TransportErrors {
   private TransportErrors() {

@@ -9,9 +9,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class AbortMetricsTest {
-  private static final List<AbortMetrics.Exchange> EXCHANGES = List.of(
-      new AbortMetrics.Exchange("/a", "GET"), new AbortMetrics.Exchange("/a", "POST"),
-      new AbortMetrics.Exchange("unmatched", "other"));
+  private static final List<AbortMetrics.RouteMethod> EXCHANGES = List.of(
+      new AbortMetrics.RouteMethod("/a", "GET"), new AbortMetrics.RouteMethod("/a", "POST"),
+      new AbortMetrics.RouteMethod("unmatched", "other"));
 
   @Test
   void everySeriesExistsFromTheStartSoTheScrapeNeverChangesShape() {

@@ -92,8 +92,8 @@ final class PipelineUnderTest {
   }
 
   /** The connection's close tracker, as the http layer finds it. */
-  CloseTracker tracker() {
-    return channel.attr(CloseTracker.KEY).get();
+  ConnectionTracker tracker() {
+    return channel.attr(ConnectionTracker.KEY).get();
   }
 
   /** The loop's deadline sweep. */

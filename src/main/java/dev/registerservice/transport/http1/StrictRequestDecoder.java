@@ -27,7 +27,7 @@ import java.util.Map;
  * {@link FramingPolicy}, both before Netty reconciles the framing headers), and the raw bytes of every chunked
  * body ({@link ChunkedBody}), which Netty parses leniently and privately. A refused request is marked as failed
  * to decode with a {@link Rejected} cause: Vert.x then runs the invalid-request handler (the status the reason
- * carries + close), {@link Exchanges} reports the reason to the {@link CloseTracker}, which counts it and closes
+ * carries + close), {@link Exchanges} reports the reason to the {@link ConnectionTracker}, which counts it and closes
  * lingering, and nothing after the refusal on this connection is decoded ({@link #refuse()}), so bytes smuggled
  * behind it are never served. Each check is a byte loop over bytes Netty already touched: no regex, no allocation.
  */

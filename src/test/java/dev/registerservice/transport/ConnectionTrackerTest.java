@@ -17,7 +17,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class CloseTrackerTest {
+class ConnectionTrackerTest {
 
   @BeforeAll
   static void loadNativeErrnos() {
@@ -207,7 +207,7 @@ class CloseTrackerTest {
     assertThat(socket.isOutputShutdown()).isTrue();
     assertThat(socket.isOpen()).isTrue();
     p.send("GET /behind HTTP/1.1\r\nHost: a\r\n\r\n");
-    p.advanceSeconds(CloseTracker.LINGER_MILLIS / 1000.0 - 0.2);
+    p.advanceSeconds(LingeringClose.MILLIS / 1000.0 - 0.2);
     assertThat(socket.isOpen()).isTrue();
     p.advanceSeconds(0.3);
     assertThat(socket.isOpen()).isFalse();
@@ -222,7 +222,7 @@ class CloseTrackerTest {
     p.channel.pipeline().close();
     assertThat(((DuplexEmbeddedChannel) p.channel).isOutputShutdown()).isTrue();
     assertThat(p.channel.isOpen()).isTrue();
-    p.advanceSeconds(CloseTracker.LINGER_MILLIS / 1000.0 + 0.1);
+    p.advanceSeconds(LingeringClose.MILLIS / 1000.0 + 0.1);
     assertThat(p.channel.isOpen()).isFalse();
     assertThat(p.closed(CloseReason.SERVER_CLOSE)).isEqualTo(1);
   }
