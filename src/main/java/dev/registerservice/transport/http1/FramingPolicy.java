@@ -6,7 +6,7 @@ import io.netty.util.AsciiString;
 
 /**
  * How a request's body is framed (RFC 9112 section 6), decided from its Transfer-Encoding and Content-Length
- * fields before Netty reconciles them: no body or a Content-Length body, a chunked body, or a refusal with its
+ * fields before Netty reconciles them: no body or a Content-Length body, a chunked body, or a rejection with its
  * reason. Fed one header section's fields in order, then asked once; {@link #reset()} before the next.
  * Allocates nothing.
  */
@@ -71,7 +71,7 @@ final class FramingPolicy {
   }
 
   /** Why the fields seen since {@link #reset()} frame no body we can read, or null when they are fine. */
-  RejectReason refusal(HttpVersion version) {
+  RejectReason rejection(HttpVersion version) {
     if (!transferEncoding) {
       return null;
     }
@@ -94,7 +94,7 @@ final class FramingPolicy {
     return null;
   }
 
-  /** The last {@link #refusal} let exactly {@code Transfer-Encoding: chunked} through: the body is chunked. */
+  /** The last {@link #rejection} let exactly {@code Transfer-Encoding: chunked} through: the body is chunked. */
   boolean chunkedBody() {
     return chunkedBody;
   }

@@ -51,8 +51,8 @@ public enum RejectReason {
    * too-long line or header section, or a plain bad request for anything else the decoder threw.
    */
   public static RejectReason of(Throwable decodeFailure) {
-    if (decodeFailure instanceof StrictRequestDecoder.Rejected rejected) {
-      return rejected.reason;
+    if (decodeFailure instanceof StrictRequestDecoder.Rejection rejection) {
+      return rejection.reason;
     }
     if (decodeFailure instanceof TooLongHttpLineException) {
       return URI_TOO_LONG;

@@ -14,30 +14,29 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
+import dev.registerservice.internal.VertxRequestDecoder;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.impl.VertxHttpRequestDecoder;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Vert.x's request decoder held to RFC 9112's grammar where Netty is lenient. Netty parses; this class checks
  * the raw bytes Netty hands to its protected hooks (the three words of the request line, each field name, with
  * the grammars of {@link Rfc9112}), the header section once it is parsed (the Host field here, the framing by
  * {@link FramingPolicy}, both before Netty reconciles the framing headers), and the raw bytes of every chunked
- * body ({@link ChunkedBody}), which Netty parses leniently and privately. A refused request is marked as failed
- * to decode with a {@link Rejected} cause: Vert.x then runs the invalid-request handler (the status the reason
- * carries + close), {@link Exchanges} reports the reason to the {@link ConnectionTracker}, which counts it and closes
- * lingering, and nothing after the refusal on this connection is decoded ({@link #refuse()}), so bytes smuggled
- * behind it are never served. Each check is a byte loop over bytes Netty already touched: no regex, no allocation.
+ * body ({@link ChunkedBody}), which Netty parses leniently and privately. A rejected request is marked as
+ * failed to decode with a {@link Rejection} as its cause: Vert.x then runs the invalid-request handler (the
+ * status the reason carries, and close); the transport's connection tracker reads the failure from the decoded
+ * message, counts it by its {@link RejectReason#of reason} and closes lingering; and nothing after the rejection
+ * on this connection is decoded ({@link #reject()}), so bytes smuggled behind it are never served. Each check
+ * is a byte loop over bytes Netty already touched: no regex, no allocation.
  */
-public final class StrictRequestDecoder extends VertxHttpRequestDecoder {
+public final class StrictRequestDecoder extends VertxRequestDecoder {
 
-  /** A request refused by one of these checks; the reason becomes the rejection metric's tag. */
-  static final class Rejected extends DecoderException {
+  /** Why one of these checks rejected a request: the cause of its failed decoder result. */
+  static final class Rejection extends DecoderException {
     final RejectReason reason;
 
-    Rejected(RejectReason reason) {
+    Rejection(RejectReason reason) {
       super(reason.label());
       this.reason = reason;
     }
@@ -48,7 +47,7 @@ public final class StrictRequestDecoder extends VertxHttpRequestDecoder {
     }
   }
 
-  /** True once a request is refused: nothing after it on this connection is decoded. Set by {@link #refuse()} only. */
+  /** True once a request is rejected: nothing after it on this connection is decoded. Set by {@link #reject()} only. */
   private boolean rejected;
   /** The buffer {@code super.decode} reads, while it runs: the field-name hook peeks at the next line's first byte. */
   private ByteBuf input;
@@ -58,13 +57,11 @@ public final class StrictRequestDecoder extends VertxHttpRequestDecoder {
   private boolean peekPending;
   private final FramingPolicy framing = new FramingPolicy();
   private final ChunkedBody body = new ChunkedBody();
-  // The request line's words as Netty split them, to check the separators and the target against the method.
-  private int methodEnd;
-  private int targetStart;
-  private int targetEnd;
+  private final RequestLine requestLine = new RequestLine();
+  /** The method Netty split, to check the target against it. */
   private String method;
-  /** Why check() refused the head just parsed: Netty 4.2.13+ may throw on the same framing afterwards and replace it. */
-  private RejectReason headRefusal;
+  /** Why the head just parsed was rejected: Netty 4.2.13+ may throw on the same framing afterwards and replace it. */
+  private RejectReason headRejection;
 
   public StrictRequestDecoder(HttpServerOptions options) {
     super(options);
@@ -72,7 +69,7 @@ public final class StrictRequestDecoder extends VertxHttpRequestDecoder {
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
-    // Once a request is refused, nothing after it on this connection is decoded: it could be a smuggled request.
+    // Once a request is rejected, nothing after it on this connection is decoded: it could be a smuggled request.
     if (rejected) {
       buffer.skipBytes(buffer.readableBytes());
       return;
@@ -83,13 +80,13 @@ public final class StrictRequestDecoder extends VertxHttpRequestDecoder {
       }
       peekPending = false;
       if (Rfc9112.isSpOrTab(buffer.getByte(buffer.readerIndex()))) {
-        out.add(refusedHead(RejectReason.OBS_FOLD));
+        out.add(rejectedHead(RejectReason.OBS_FOLD));
         buffer.skipBytes(buffer.readableBytes());
         return;
       }
     }
     if (body.active() && !body.scan(buffer)) {
-      out.add(refusedBody(body.failure()));
+      out.add(rejectedBody(body.failure()));
       buffer.skipBytes(buffer.readableBytes());
       return;
     }
@@ -107,7 +104,7 @@ public final class StrictRequestDecoder extends VertxHttpRequestDecoder {
     }
   }
 
-  /** A connection that ends mid-request after a refusal must not produce a second refusal. */
+  /** A connection that ends mid-request after a rejection must not produce a second one. */
   @Override
   protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
     if (rejected) {
@@ -117,7 +114,7 @@ public final class StrictRequestDecoder extends VertxHttpRequestDecoder {
     super.decodeLast(ctx, in, out);
   }
 
-  /** Looks at what Netty produced: starts the body check, normalises refusals, records the end of a request. */
+  /** Looks at what Netty produced: starts the body check, normalises rejections, records the end of a request. */
   private void decoded(Object message, ByteBuf buffer) {
     if (message instanceof HttpRequest) {
       HttpRequest request = (HttpRequest) message;
@@ -125,29 +122,29 @@ public final class StrictRequestDecoder extends VertxHttpRequestDecoder {
       peekPending = false;
       // Netty's own Transfer-Encoding checks (4.2.13+: TE in HTTP/1.0, TE with Content-Length, a final coding
       // other than chunked) run after isContentAlwaysEmpty and overwrite its result: keep the reason found first.
-      if (headRefusal != null && !(request.decoderResult().cause() instanceof Rejected)) {
-        request.setDecoderResult(DecoderResult.failure(new Rejected(headRefusal)));
+      if (headRejection != null && !(request.decoderResult().cause() instanceof Rejection)) {
+        request.setDecoderResult(DecoderResult.failure(new Rejection(headRejection)));
       }
-      headRefusal = null;
+      headRejection = null;
       if (request.decoderResult().isSuccess() && !(message instanceof LastHttpContent) && framing.chunkedBody()) {
         // The framing policy let only "Transfer-Encoding: chunked" through. Bytes of the body that came with the
-        // head are checked before the request goes up, so the common case (one write) is refused as a whole: 400.
+        // head are checked before the request goes up, so the common case (one write) is rejected as a whole: 400.
         body.start();
         if (!body.scan(buffer)) {
-          request.setDecoderResult(DecoderResult.failure(new Rejected(body.failure())));
+          request.setDecoderResult(DecoderResult.failure(new Rejection(body.failure())));
           buffer.skipBytes(buffer.readableBytes());
         }
       }
       if (request.decoderResult().isFailure()) {
-        refused(request);
+        rejectRequest(request);
       }
     } else if (message instanceof HttpContent && ((HttpContent) message).decoderResult().isFailure()) {
       // Netty found the body malformed where the check above did not: same reason, same handling.
       HttpContent content = (HttpContent) message;
-      if (!(content.decoderResult().cause() instanceof Rejected)) {
-        content.setDecoderResult(DecoderResult.failure(new Rejected(RejectReason.BAD_CHUNK)));
+      if (!(content.decoderResult().cause() instanceof Rejection)) {
+        content.setDecoderResult(DecoderResult.failure(new Rejection(RejectReason.BAD_CHUNK)));
       }
-      refuse();
+      reject();
     }
     if (message instanceof LastHttpContent) {
       inHead = true;
@@ -155,86 +152,64 @@ public final class StrictRequestDecoder extends VertxHttpRequestDecoder {
     }
   }
 
-  /** The one place a connection turns refused: nothing after this point is decoded or checked. */
-  private void refuse() {
+  /** The one place a connection turns rejected: nothing after this point is decoded or checked. */
+  private void reject() {
     rejected = true;
     body.stop();
   }
 
   /**
-   * Every refusal closes the connection, says so, and answers with an HTTP/1.1 status line whatever version
+   * Every rejection closes the connection, says so, and answers with an HTTP/1.1 status line whatever version
    * the request claimed (Vert.x echoes the request's version and derives Connection from its headers).
    */
-  private void refused(HttpRequest request) {
-    refuse();
+  private void rejectRequest(HttpRequest request) {
+    reject();
     request.setProtocolVersion(HttpVersion.HTTP_1_1);
     request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
   }
 
-  private HttpMessage refusedHead(RejectReason reason) {
+  private HttpMessage rejectedHead(RejectReason reason) {
     HttpRequest request = (HttpRequest) createInvalidMessage();
-    request.setDecoderResult(DecoderResult.failure(new Rejected(reason)));
-    refused(request);
+    request.setDecoderResult(DecoderResult.failure(new Rejection(reason)));
+    rejectRequest(request);
     return request;
   }
 
-  private HttpContent refusedBody(RejectReason reason) {
-    refuse();
+  private HttpContent rejectedBody(RejectReason reason) {
+    reject();
     HttpContent content = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
-    content.setDecoderResult(DecoderResult.failure(new Rejected(reason)));
+    content.setDecoderResult(DecoderResult.failure(new Rejection(reason)));
     return content;
   }
 
-  // ---- the request line: Netty splits it leniently (any run of SP, HTAB, VT, FF, CR); we check the words.
+  // ---- the request line: Netty splits it leniently; RequestLine checks the words and the separators.
 
   @Override
   protected String splitFirstWordInitialLine(byte[] line, int start, int length) {
-    methodEnd = start + length;
-    for (int i = start; i < methodEnd; i++) {
-      if (!Rfc9112.isTchar(line[i])) {
-        throw new Rejected(RejectReason.BAD_REQUEST);
-      }
-    }
+    rejectIf(requestLine.method(line, start, length));
     method = super.splitFirstWordInitialLine(line, start, length);
     return method;
   }
 
   @Override
   protected String splitSecondWordInitialLine(byte[] line, int start, int length) {
-    targetStart = start;
-    targetEnd = start + length;
-    if (length == 0) {
-      // "GET" alone: the request line lacks words.
-      throw new Rejected(RejectReason.BAD_REQUEST);
-    }
+    rejectIf(requestLine.targetAt(start, length));
     String target = super.splitSecondWordInitialLine(line, start, length);
-    if (!Rfc9112.isRequestTarget(target, method)) {
-      throw new Rejected(RejectReason.BAD_REQUEST_TARGET);
-    }
+    rejectIf(RequestLine.target(target, method));
     return target;
   }
 
-  /**
-   * The version: exactly {@code HTTP/DIGIT.DIGIT} after exactly one SP between the words. HTTP/1.x above 1.1
-   * is served as 1.1 (RFC 9110 section 2.5: a higher minor version of the major version we speak); another
-   * major version is 505. Netty would accept {@code http/01.1} and overflow on {@code HTTP/4294967295.255}.
-   */
   @Override
   protected String splitThirdWordInitialLine(byte[] line, int start, int length) {
-    boolean singleSpaces = methodEnd < line.length && line[methodEnd] == ' ' && targetStart == methodEnd + 1
-        && line[targetEnd] == ' ' && start == targetEnd + 1;
-    if (!singleSpaces || length != 8 || line[start] != 'H' || line[start + 1] != 'T' || line[start + 2] != 'T'
-        || line[start + 3] != 'P' || line[start + 4] != '/' || !Rfc9112.isDigit(line[start + 5])
-        || line[start + 6] != '.' || !Rfc9112.isDigit(line[start + 7])) {
-      throw new Rejected(RejectReason.BAD_REQUEST);
+    rejectIf(requestLine.version(line, start, length));
+    return RequestLine.aboveHttp11(line, start) ? "HTTP/1.1" : super.splitThirdWordInitialLine(line, start, length);
+  }
+
+  /** Netty's hooks fail a request by throwing: Netty then marks it failed to decode with this cause. */
+  private static void rejectIf(RejectReason reason) {
+    if (reason != null) {
+      throw new Rejection(reason);
     }
-    if (line[start + 5] != '1') {
-      throw new Rejected(RejectReason.UNSUPPORTED_VERSION);
-    }
-    if (line[start + 7] > '1') {
-      return "HTTP/1.1";
-    }
-    return super.splitThirdWordInitialLine(line, start, length);
   }
 
   // ---- field lines: Netty unfolds obs-fold (a line starting with SP or HTAB) into the previous value.
@@ -242,16 +217,12 @@ public final class StrictRequestDecoder extends VertxHttpRequestDecoder {
   @Override
   protected AsciiString splitHeaderName(byte[] line, int start, int length) {
     if (inHead) {
-      if (length == 0 || Rfc9112.isSpOrTab(line[start])) {
-        // Whitespace between the start-line and the first field line (RFC 9112 section 2.2).
-        throw new Rejected(RejectReason.BAD_REQUEST);
-      }
+      // Whitespace between the start-line and the first field line (RFC 9112 section 2.2).
+      rejectIf(length == 0 || Rfc9112.isSpOrTab(line[start]) ? RejectReason.BAD_REQUEST : null);
       // Netty has just consumed this line: the byte after it starts the next line, or the empty line.
       ByteBuf in = input;
       if (in != null && in.isReadable()) {
-        if (Rfc9112.isSpOrTab(in.getByte(in.readerIndex()))) {
-          throw new Rejected(RejectReason.OBS_FOLD);
-        }
+        rejectIf(Rfc9112.isSpOrTab(in.getByte(in.readerIndex())) ? RejectReason.OBS_FOLD : null);
       } else {
         peekPending = true;
       }
@@ -263,47 +234,15 @@ public final class StrictRequestDecoder extends VertxHttpRequestDecoder {
   @Override
   protected boolean isContentAlwaysEmpty(HttpMessage message) {
     framing.reset();
-    RejectReason reason = message.decoderResult().isSuccess() ? check((HttpRequest) message) : null;
-    headRefusal = reason;
+    RejectReason reason = message.decoderResult().isSuccess()
+        ? HeaderSection.rejection((HttpRequest) message, framing) : null;
+    headRejection = reason;
     if (reason != null) {
-      message.setDecoderResult(DecoderResult.failure(new Rejected(reason)));
+      message.setDecoderResult(DecoderResult.failure(new Rejection(reason)));
     }
     if (message.decoderResult().isFailure()) {
-      refuse();
+      reject();
     }
     return super.isContentAlwaysEmpty(message);
-  }
-
-  /** The header section in one pass: the Host field, then the framing (allocating nothing but the iterator). */
-  private RejectReason check(HttpRequest request) {
-    int hosts = 0;
-    boolean badHost = false;
-    Iterator<Map.Entry<CharSequence, CharSequence>> headers = request.headers().iteratorCharSequence();
-    while (headers.hasNext()) {
-      Map.Entry<CharSequence, CharSequence> header = headers.next();
-      CharSequence name = header.getKey();
-      if (name.length() == 0) {
-        return RejectReason.BAD_REQUEST;
-      }
-      if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
-        hosts++;
-        badHost |= !Rfc9112.isHostHeader(header.getValue());
-      } else if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)) {
-        framing.contentLength();
-      } else if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)) {
-        framing.transferEncoding(header.getValue());
-      }
-    }
-    HttpVersion version = request.protocolVersion();
-    if (hosts > 1) {
-      return RejectReason.DUPLICATE_HOST;
-    }
-    if (version == HttpVersion.HTTP_1_1 && hosts == 0) {
-      return RejectReason.MISSING_HOST;
-    }
-    if (badHost) {
-      return RejectReason.BAD_HOST;
-    }
-    return framing.refusal(version);
   }
 }

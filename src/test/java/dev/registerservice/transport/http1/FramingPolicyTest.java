@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The framing decision alone: Transfer-Encoding and Content-Length fields in, a refusal or a body kind out. */
+/** The framing decision alone: Transfer-Encoding and Content-Length fields in, a rejection or a body kind out. */
 class FramingPolicyTest {
 
   private static FramingPolicy fed(String... transferEncodings) {
@@ -23,7 +23,7 @@ class FramingPolicyTest {
   void noTransferEncodingIsNoChunkedBody() {
     FramingPolicy policy = fed();
     policy.contentLength();
-    assertThat(policy.refusal(HttpVersion.HTTP_1_1)).isNull();
+    assertThat(policy.rejection(HttpVersion.HTTP_1_1)).isNull();
     assertThat(policy.chunkedBody()).isFalse();
   }
 
@@ -32,7 +32,7 @@ class FramingPolicyTest {
       "'chunked, '", "'chunked,\t'"})
   void chunkedOnceAndLastIsAChunkedBody(String value) {
     FramingPolicy policy = fed(value);
-    assertThat(policy.refusal(HttpVersion.HTTP_1_1)).isNull();
+    assertThat(policy.rejection(HttpVersion.HTTP_1_1)).isNull();
     assertThat(policy.chunkedBody()).isTrue();
   }
 
@@ -49,27 +49,27 @@ class FramingPolicyTest {
   })
   void otherCodingListsAreRefused(String value, RejectReason reason) {
     FramingPolicy policy = fed(value);
-    assertThat(policy.refusal(HttpVersion.HTTP_1_1)).isEqualTo(reason);
+    assertThat(policy.rejection(HttpVersion.HTTP_1_1)).isEqualTo(reason);
     assertThat(policy.chunkedBody()).isFalse();
   }
 
   @Test
   void theCodingsOfAllFieldsAreOneList() {
-    assertThat(fed("gzip", "chunked").refusal(HttpVersion.HTTP_1_1)).isEqualTo(RejectReason.UNSUPPORTED_TRANSFER_CODING);
-    assertThat(fed("chunked", "chunked").refusal(HttpVersion.HTTP_1_1)).isEqualTo(RejectReason.BAD_TRANSFER_ENCODING);
+    assertThat(fed("gzip", "chunked").rejection(HttpVersion.HTTP_1_1)).isEqualTo(RejectReason.UNSUPPORTED_TRANSFER_CODING);
+    assertThat(fed("chunked", "chunked").rejection(HttpVersion.HTTP_1_1)).isEqualTo(RejectReason.BAD_TRANSFER_ENCODING);
   }
 
   @Test
   void transferEncodingInHttp10IsRefusedBeforeTheCodingsAreJudged() {
-    assertThat(fed("chunked").refusal(HttpVersion.HTTP_1_0)).isEqualTo(RejectReason.TRANSFER_ENCODING_IN_HTTP10);
-    assertThat(fed("gzip").refusal(HttpVersion.HTTP_1_0)).isEqualTo(RejectReason.TRANSFER_ENCODING_IN_HTTP10);
+    assertThat(fed("chunked").rejection(HttpVersion.HTTP_1_0)).isEqualTo(RejectReason.TRANSFER_ENCODING_IN_HTTP10);
+    assertThat(fed("gzip").rejection(HttpVersion.HTTP_1_0)).isEqualTo(RejectReason.TRANSFER_ENCODING_IN_HTTP10);
   }
 
   @Test
   void transferEncodingWithContentLengthIsRefused() {
     FramingPolicy policy = fed("chunked");
     policy.contentLength();
-    assertThat(policy.refusal(HttpVersion.HTTP_1_1)).isEqualTo(RejectReason.CONTENT_LENGTH_WITH_TRANSFER_ENCODING);
+    assertThat(policy.rejection(HttpVersion.HTTP_1_1)).isEqualTo(RejectReason.CONTENT_LENGTH_WITH_TRANSFER_ENCODING);
     assertThat(policy.chunkedBody()).isFalse();
   }
 
@@ -77,11 +77,11 @@ class FramingPolicyTest {
   void resetForgetsThePreviousHead() {
     FramingPolicy policy = fed("chunked");
     policy.contentLength();
-    assertThat(policy.refusal(HttpVersion.HTTP_1_1)).isNotNull();
+    assertThat(policy.rejection(HttpVersion.HTTP_1_1)).isNotNull();
     policy.reset();
-    assertThat(policy.refusal(HttpVersion.HTTP_1_1)).isNull();
+    assertThat(policy.rejection(HttpVersion.HTTP_1_1)).isNull();
     policy.transferEncoding("chunked");
-    assertThat(policy.refusal(HttpVersion.HTTP_1_1)).isNull();
+    assertThat(policy.rejection(HttpVersion.HTTP_1_1)).isNull();
     assertThat(policy.chunkedBody()).isTrue();
     policy.reset();
     assertThat(policy.chunkedBody()).isFalse();

@@ -15,7 +15,7 @@ class RejectReasonTest {
   @Test
   void theStrictDecodersReasonNettysTooLongLinesAndAnythingElse() {
     for (RejectReason reason : RejectReason.values()) {
-      assertThat(RejectReason.of(new StrictRequestDecoder.Rejected(reason))).isEqualTo(reason);
+      assertThat(RejectReason.of(new StrictRequestDecoder.Rejection(reason))).isEqualTo(reason);
     }
     assertThat(RejectReason.of(new TooLongHttpLineException("line"))).isEqualTo(RejectReason.URI_TOO_LONG);
     assertThat(RejectReason.of(new TooLongHttpHeaderException("headers")))

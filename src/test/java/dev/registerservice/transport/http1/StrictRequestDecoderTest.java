@@ -63,7 +63,7 @@ class StrictRequestDecoderTest {
     for (Object o : decoded) {
       DecoderResult result = ((HttpObject) o).decoderResult();
       if (result.isFailure()) {
-        return result.cause() instanceof StrictRequestDecoder.Rejected rejected ? rejected.reason
+        return result.cause() instanceof StrictRequestDecoder.Rejection rejected ? rejected.reason
             : RejectReason.BAD_REQUEST;
       }
     }
