@@ -126,7 +126,7 @@ public final class RegisterService {
       AtomicBoolean shuttingDown) {
     ServiceConfig config = parts.config();
     return deployTraffic(traffic, config.http().loops(), () -> new TrafficVerticle(config.http(), config.limits(),
-        parts.routes(), parts.connections(), parts.openConnections(), shuttingDown::get))
+        config.eventLoops(), parts.routes(), parts.connections(), parts.openConnections(), shuttingDown::get))
         .recover(err -> Future.failedFuture(new StartupException("cannot listen on traffic port "
             + config.http().host() + ":" + config.http().port() + ": " + err.getMessage())));
   }

@@ -45,7 +45,7 @@ public final class VertxInstances {
         .setPreferNativeTransport(config.http().transport() == Transport.EPOLL);
     // The checker looks often enough to see a block soon after it passes the threshold; stall detection runs
     // with metrics on or off (readiness reads it).
-    options.setBlockedThreadCheckInterval(Math.max(5, Math.min(threshold / 4, 50)))
+    options.setBlockedThreadCheckInterval(TimeUnit.NANOSECONDS.toMillis(config.eventLoops().checkIntervalNanos()))
         .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
         .setMaxEventLoopExecuteTime(threshold)
         .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS);

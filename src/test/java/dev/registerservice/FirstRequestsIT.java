@@ -50,7 +50,7 @@ class FirstRequestsIT {
       Scrape done = Scrape.of(service.managementPort());
       Scrape after = Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
           .until(() -> Scrape.of(service.managementPort()), now -> everyLoopTicked(done, now));
-      List<String> log = service.output().stream().filter(line -> line.contains("StallDetector")).toList();
+      List<String> log = service.output().stream().filter(line -> line.contains("StallLog")).toList();
       double any = after.sum("eventloop_stalls_total") - before.sum("eventloop_stalls_total");
       double blocked = after.sum("eventloop_stalls_total", "cause=\"blocked\"")
           - before.sum("eventloop_stalls_total", "cause=\"blocked\"");

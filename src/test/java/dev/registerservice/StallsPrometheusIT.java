@@ -108,7 +108,7 @@ class StallsPrometheusIT {
             });
       } finally {
         // What the service decided, and what Prometheus has, whichever way the wait ended.
-        service.output().stream().filter(line -> line.contains("StallDetector")).forEach(System.out::println);
+        service.output().stream().filter(line -> line.contains("StallLog")).forEach(System.out::println);
         System.out.println("all stalls in Prometheus: " + prometheus.query("eventloop_stalls_total{instance=\"127.0.0.1:"
             + port + "\"} > 0") + ", up " + prometheus.query("up"));
       }

@@ -125,7 +125,7 @@ class StarvedStallsPrometheusIT {
       LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(2));
       Map<String, Double> after = counts(Scrape.of(port));
       after.forEach((series, value) -> System.out.printf("%s %s -> %s%n", series, before.get(series), value));
-      service.output().stream().filter(line -> line.contains("StallDetector")).forEach(System.out::println);
+      service.output().stream().filter(line -> line.contains("StallLog")).forEach(System.out::println);
       // Known limits (design.md): a loop stopped at a safepoint, or asleep on a lock, that waits for starved
       // threads does not wait for a CPU itself: paused or unknown. Starvation itself must dominate, over the
       // loops together: at least twice as many starved (quiet runs: 0 against 48 starved, 5 against 46, 7 against

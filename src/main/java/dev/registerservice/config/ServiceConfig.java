@@ -1,5 +1,7 @@
 package dev.registerservice.config;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * The whole configuration, validated once at start and grouped by concern. Nothing reads configuration after
  * this is built.
@@ -42,8 +44,33 @@ public record ServiceConfig(
   public record Page(int chunkSize, int bodyBytes) {
   }
 
-  /** The event-loop lag probe, the stall threshold, and readiness's lag limit (0: off). */
+  /**
+   * The event-loop lag probe, the stall threshold, and readiness's lag limit (0: off); and the rules every part
+   * that watches a loop shares, so that each says "stalled" the same way.
+   */
   public record EventLoops(int lagProbeIntervalMs, int stallThresholdMs, int readyMaxLagMs) {
+    /** The stall threshold in nanoseconds. */
+    public long thresholdNanos() {
+      return TimeUnit.MILLISECONDS.toNanos(stallThresholdMs);
+    }
+
+    /**
+     * A loop that could not run its tasks for longer than the stall threshold is stalled: the one definition
+     * the stall count, the blocked-thread checker's limit (and so readiness) and the connection deadlines
+     * (which leave such time out) share.
+     */
+    public boolean stalled(long lateNanos) {
+      return lateNanos > thresholdNanos();
+    }
+
+    /**
+     * How often the blocked-thread checker and the stall clock look: a quarter of the threshold, so that a
+     * stall is seen soon after it passes it, but at least 5 ms (less costs CPU for nothing) and at most 50 ms.
+     */
+    public long checkIntervalNanos() {
+      return Math.max(TimeUnit.MILLISECONDS.toNanos(5),
+          Math.min(thresholdNanos() / 4, TimeUnit.MILLISECONDS.toNanos(50)));
+    }
   }
 
   /** Per-connection limits against clients that hold resources; a timeout of 0 is off. */

@@ -26,14 +26,17 @@ public final class TrafficVerticle extends VerticleBase {
   private final Handler<HttpServerRequest> routes;
   private final ConnectionRecorder connections;
   private final OpenConnections openConnections;
+  private final ServiceConfig.EventLoops loops;
   private final BooleanSupplier shuttingDown;
   private HttpServer server;
   private ConnectionHandlers handlers;
 
-  public TrafficVerticle(ServiceConfig.Http config, ServiceConfig.Limits limits, Handler<HttpServerRequest> routes,
-      ConnectionRecorder connections, OpenConnections openConnections, BooleanSupplier shuttingDown) {
+  public TrafficVerticle(ServiceConfig.Http config, ServiceConfig.Limits limits, ServiceConfig.EventLoops loops,
+      Handler<HttpServerRequest> routes, ConnectionRecorder connections, OpenConnections openConnections,
+      BooleanSupplier shuttingDown) {
     this.config = config;
     this.limits = limits;
+    this.loops = loops;
     this.routes = routes;
     this.connections = connections;
     this.openConnections = openConnections;
@@ -58,7 +61,7 @@ public final class TrafficVerticle extends VerticleBase {
         .setPerMessageWebSocketCompressionSupported(false);
     // The idle and write timeouts live in these handlers, not in Vert.x's idle handler (a listener per write).
     handlers = new ConnectionHandlers(limits, connections, openConnections, shuttingDown, options,
-        config.writeQueueBytes());
+        config.writeQueueBytes(), loops::stalled);
     server = vertx.createHttpServer(options)
         .connectionHandler(handlers::install)
         .exceptionHandler(this::connectionFailed)

@@ -31,10 +31,13 @@ public final class LoopWatch implements MeterBinder, AutoCloseable {
   private final List<Optional<ThreadState>> states;
   private final EvidenceSampler sampler;
   private final StallDetector stalls;
+  private final ProcessClock clock;
   private final LoopLagProbe lag;
 
   private LoopWatch(List<EventLoop> loops, Optional<CgroupCpu> cgroup, List<Optional<ThreadSchedstat>> schedstats,
-      List<Optional<ThreadState>> states, EvidenceSampler sampler, StallDetector stalls, LoopLagProbe lag) {
+      List<Optional<ThreadState>> states, EvidenceSampler sampler, StallDetector stalls, ProcessClock clock,
+      LoopLagProbe lag) {
+    this.clock = clock;
     this.states = states;
     this.sampler = sampler;
     this.loops = loops;
@@ -68,12 +71,18 @@ public final class LoopWatch implements MeterBinder, AutoCloseable {
     StallLog stallLog = new StallLog(loops.size(), config.stallThresholdMs(), System::nanoTime);
     EvidenceSampler sampler = new EvidenceSampler(new GcPauses(), cgroup, schedstats,
         loops.stream().map(EventLoop::thread).toList(), states, busyThreads);
-    StallDetector stalls = new StallDetector(loops, config.stallThresholdMs(), System::nanoTime,
-        Internals::taskStart, sampler, stallLog);
+    // The clock drives the detector and the detector reads the clock's lateness: made in that order, tied here.
+    // The clock thread wakes every check interval and remembers its own lateness of a quarter threshold or more.
+    StallDetector[] detector = new StallDetector[1];
+    ProcessClock clock = new ProcessClock("eventloop-stall-clock", System::nanoTime, config.checkIntervalNanos(),
+        config.thresholdNanos() / 4, now -> detector[0].settle(now));
+    StallDetector stalls = new StallDetector(loops, config, System::nanoTime, Internals::taskStart, sampler::fill,
+        clock::lateWithin, stallLog);
+    detector[0] = stalls;
     Internals.onBlockedThread(traffic, stalls::onBlocked);
     LoopLagProbe lag = new LoopLagProbe(loops, config.lagProbeIntervalMs(), System::nanoTime, stalls,
         loop -> Internals.pendingTasks(loop.executor()));
-    return new LoopWatch(loops, cgroup, schedstats, states, sampler, stalls, lag);
+    return new LoopWatch(loops, cgroup, schedstats, states, sampler, stalls, clock, lag);
   }
 
   /** The loop thread's kernel id: only known on the thread itself. */
@@ -112,6 +121,7 @@ public final class LoopWatch implements MeterBinder, AutoCloseable {
   /** Starts counting stalls: freezes before this (deploying loads classes for a few hundred ms) are start-up. */
   public void arm() {
     stalls.arm();
+    clock.start();
   }
 
   /** True while some traffic loop is blocked longer than the threshold right now. */
@@ -127,7 +137,7 @@ public final class LoopWatch implements MeterBinder, AutoCloseable {
   @Override
   public void close() {
     lag.stop();
-    stalls.stop();
+    clock.stop();
     sampler.close();
     schedstats.forEach(schedstat -> schedstat.ifPresent(ThreadSchedstat::close));
     states.forEach(state -> state.ifPresent(ThreadState::close));

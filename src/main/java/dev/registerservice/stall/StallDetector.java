@@ -3,6 +3,7 @@ package dev.registerservice.stall;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import dev.registerservice.config.ServiceConfig;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -21,16 +22,17 @@ import java.util.function.ToLongFunction;
  * thread's schedstat). The decision itself is {@link StallAttribution}'s; the log lines are {@link StallLog}'s.
  * The loop thread's part is one comparison per tick; everything else runs only for late ticks.
  */
-public final class StallDetector implements LoopLagProbe.TickListener {
+final class StallDetector implements LoopLagProbe.TickListener {
   /** Time for the clock thread to wake up and sample after the freeze ended (it may have been frozen too). */
   private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
   private static final int SAMPLES = 512;
 
   private final List<EventLoop> loops;
+  private final ServiceConfig.EventLoops rules;
   private final long thresholdNanos;
   private final LongSupplier nanoTime;
   private final ToLongFunction<Thread> taskStart;
-  private final EvidenceSampler sampler;
+  private final Sampler sampler;
   private final StallLog log;
   private final AtomicReferenceArray<Stall> current;
   /** Per loop, its recent late ticks (later than half the threshold): a later one must not hide an earlier one. */
@@ -38,7 +40,7 @@ public final class StallDetector implements LoopLagProbe.TickListener {
   private final AtomicLongArray counts;
   private final ConcurrentLinkedQueue<Freeze> ended = new ConcurrentLinkedQueue<>();
   private final Samples samples;
-  private final ProcessClock clock;
+  private final Lateness clock;
   /** Reused by the clock thread: the kernel-state samples of one freeze. */
   private final int[] states = new int[2];
   private volatile long armedAtNanos = Long.MAX_VALUE;
@@ -51,14 +53,29 @@ public final class StallDetector implements LoopLagProbe.TickListener {
   record Freeze(int loop, long start, long end, Stall stall) {
   }
 
+  /** Fills one sample of the evidence ({@link EvidenceSampler}; a test's recorded figures). */
+  interface Sampler {
+    void fill(Samples.Sample sample);
+  }
+
+  /** How much of a stretch the process as a whole could not run ({@link ProcessClock}; a test's figures). */
+  interface Lateness {
+    long lateWithin(long start, long end);
+  }
+
   /**
+   * Nothing runs by itself: the stall clock ({@link ProcessClock}, made by {@link LoopWatch}) calls
+   * {@link #settle} on every wake-up, and its lateness is {@code clock}'s.
+   *
+   * @param rules the stall threshold and what "stalled" is
    * @param nanoTime the clock of every timestamp here and of the lag probe ({@code System::nanoTime})
    * @param taskStart when the task a loop thread runs now started (on {@code nanoTime}), 0 when idle
    */
-  public StallDetector(List<EventLoop> loops, long thresholdMillis, LongSupplier nanoTime,
-      ToLongFunction<Thread> taskStart, EvidenceSampler sampler, StallLog log) {
+  StallDetector(List<EventLoop> loops, ServiceConfig.EventLoops rules, LongSupplier nanoTime,
+      ToLongFunction<Thread> taskStart, Sampler sampler, Lateness clock, StallLog log) {
     this.loops = loops;
-    this.thresholdNanos = TimeUnit.MILLISECONDS.toNanos(thresholdMillis);
+    this.rules = rules;
+    this.thresholdNanos = rules.thresholdNanos();
     this.nanoTime = nanoTime;
     this.taskStart = taskStart;
     this.sampler = sampler;
@@ -70,20 +87,22 @@ public final class StallDetector implements LoopLagProbe.TickListener {
     }
     this.counts = new AtomicLongArray(loops.size() * StallCause.values().length);
     this.samples = new Samples(SAMPLES, loops.size());
-    long clockInterval = Math.max(TimeUnit.MILLISECONDS.toNanos(5), Math.min(thresholdNanos / 4,
-        TimeUnit.MILLISECONDS.toNanos(50)));
-    this.clock = new ProcessClock("eventloop-stall-clock", nanoTime, clockInterval, thresholdNanos / 4, this::settle);
+    this.clock = clock;
   }
 
   /** Starts counting: freezes that began before this (start-up) are not stalls. */
-  public void arm() {
+  void arm() {
     armedAtNanos = nanoTime.getAsLong();
-    clock.start();
   }
 
-  /** Stops the clock thread; nothing more is attributed. */
-  public void stop() {
-    clock.stop();
+  /** A tick later than half the threshold: remembered as a late window (another loop's freeze may overlap it). */
+  private boolean late(long lagNanos) {
+    return lagNanos > thresholdNanos / 2;
+  }
+
+  /** Two reports of a freeze that began this close together are of the same freeze. */
+  private boolean sameFreeze(long start, long otherStart) {
+    return Math.abs(start - otherStart) < thresholdNanos / 2;
   }
 
   /** Stalls of {@code loop} counted so far with {@code cause}. */
@@ -99,14 +118,14 @@ public final class StallDetector implements LoopLagProbe.TickListener {
       return;
     }
     Stall stall = current.get(index);
-    if (stall != null && Math.abs(stall.startNanos() - start) < thresholdNanos / 2) {
+    if (stall != null && sameFreeze(stall.startNanos(), start)) {
       return;
     }
     StackTraceElement[] stack = thread.getStackTrace();
     // The stack is sampled a moment after the checker saw the block; if the task has ended since, the stack
     // shows whatever the loop does next (often epollWait) and would blame the wrong code.
     long runningSince = taskStart.applyAsLong(thread);
-    if (runningSince == 0 || Math.abs(runningSince - start) >= thresholdNanos / 2) {
+    if (runningSince == 0 || !sameFreeze(runningSince, start)) {
       stack = null;
     }
     current.set(index, new Stall(start, stack));
@@ -125,7 +144,7 @@ public final class StallDetector implements LoopLagProbe.TickListener {
   @Override
   public void onTick(int loop, long now, long lagNanos) {
     Stall stall = current.get(loop);
-    if (stall == null && lagNanos <= thresholdNanos / 2) {
+    if (stall == null && !late(lagNanos)) {
       return;
     }
     long start = now - lagNanos;
@@ -133,7 +152,7 @@ public final class StallDetector implements LoopLagProbe.TickListener {
       current.compareAndSet(loop, stall, null);
       return;
     }
-    if (lagNanos > thresholdNanos / 2) {
+    if (late(lagNanos)) {
       late[loop].add(start, now);
     }
     if (stall != null) {
@@ -141,14 +160,14 @@ public final class StallDetector implements LoopLagProbe.TickListener {
         return;
       }
       start = Math.min(start, stall.startNanos());
-    } else if (lagNanos <= thresholdNanos) {
+    } else if (!rules.stalled(lagNanos)) {
       return;
     }
     ended.add(new Freeze(loop, start, now, stall));
   }
 
   /** On the clock thread after each wake-up: sample the evidence, attribute the settled freezes. */
-  private void settle(long now) {
+  void settle(long now) {
     sampler.fill(samples.next(now));
     for (Iterator<Freeze> it = ended.iterator(); it.hasNext(); ) {
       Freeze freeze = it.next();

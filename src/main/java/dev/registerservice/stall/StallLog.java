@@ -14,8 +14,7 @@ import org.apache.logging.log4j.Logger;
  * paused for GC did nothing wrong, whatever its stack shows.
  */
 public final class StallLog {
-  // Named after the detector: operators grep for it, and the tests tell its lines from others' by it.
-  private static final Logger log = LogManager.getLogger(StallDetector.class);
+  private static final Logger log = LogManager.getLogger(StallLog.class);
   private static final Duration EVERY = Duration.ofSeconds(10);
 
   private final long thresholdMillis;

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongPredicate;
 
 /**
  * Installs the per-connection handlers on every new traffic connection, in one place that names their order,
@@ -44,15 +45,18 @@ public final class ConnectionHandlers {
   private final long idleTimeoutNanos;
   private final long writeTimeoutNanos;
   private final long sweepPeriodNanos;
+  private final LongPredicate stalled;
   /** The deadlines of the connections of each event loop, made on a loop's first connection. */
   private final Map<EventLoop, ConnectionSweep> sweeps = new ConcurrentHashMap<>();
 
   /**
    * @param options the traffic server's options, which the strict decoder takes its limits from
    * @param writeQueueBytes the connection's write-queue size, set once here rather than per response
+   * @param stalled whether a loop late by so many nanoseconds was stalled: that time is left out of deadlines
    */
   public ConnectionHandlers(ServiceConfig.Limits limits, ConnectionRecorder recorder, OpenConnections open,
-      BooleanSupplier shuttingDown, HttpServerOptions options, int writeQueueBytes) {
+      BooleanSupplier shuttingDown, HttpServerOptions options, int writeQueueBytes, LongPredicate stalled) {
+    this.stalled = stalled;
     this.limits = limits;
     this.recorder = recorder;
     this.open = open;
@@ -78,7 +82,7 @@ public final class ConnectionHandlers {
    */
   void install(ChannelPipeline pipeline) {
     ConnectionSweep sweep = sweepPeriodNanos == 0 ? null
-        : sweeps.computeIfAbsent(pipeline.channel().eventLoop(), loop -> new ConnectionSweep(loop, sweepPeriodNanos));
+        : sweeps.computeIfAbsent(pipeline.channel().eventLoop(), loop -> new ConnectionSweep(loop, sweepPeriodNanos, stalled));
     pipeline.replace(Internals.DECODER, Internals.DECODER, new StrictRequestDecoder(options));
     pipeline.addBefore(Internals.DECODER, "gate", new InboundGate());
     if (headerTimeoutNanos > 0) {

@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongPredicate;
 
 /**
  * One timer per event loop that checks every connection's deadlines (header, idle, write) on each tick, instead
@@ -16,9 +17,10 @@ import java.util.concurrent.TimeUnit;
  * Here a connection joins a set when its handlers are added and leaves it when it closes.
  *
  * <p>Used on its loop only, so it needs no locking. The tick runs at a fixed rate. Deadlines are kept on
- * {@link #now()}, the loop's clock less the time the loop itself was stalled: when a tick comes more than two
- * periods after the one before (a GC pause, a loop starved of CPU, a blocked handler), the excess is not
- * counted against any connection, since the server, not the client, made no progress then. Without this a
+ * {@link #now()}, the loop's clock less the time the loop itself was stalled: when a tick comes late by more
+ * than the stall threshold (the service's one definition of a stall: a GC pause, a loop starved of CPU, a
+ * blocked handler), that lateness is not counted against any connection, since the server, not the client,
+ * made no progress then. Without this a
  * healthy client of a large response was closed by the write timeout on a machine loaded by CPU hogs.
  */
 final class ConnectionSweep {
@@ -29,6 +31,7 @@ final class ConnectionSweep {
 
   private final EventExecutor loop;
   private final long periodNanos;
+  private final LongPredicate stalled;
   private final Set<Swept> swept = new LinkedHashSet<>();
   /** Time the loop was stalled, excluded from {@link #now()}. */
   private long stalledNanos;
@@ -36,10 +39,14 @@ final class ConnectionSweep {
   private final List<Swept> snapshot = new ArrayList<>();
   private ScheduledFuture<?> tick;
 
-  /** @param periodNanos how often deadlines are checked: a timeout fires up to this late */
-  ConnectionSweep(EventExecutor loop, long periodNanos) {
+  /**
+   * @param periodNanos how often deadlines are checked: a timeout fires up to this late
+   * @param stalled whether a tick late by so many nanoseconds means the loop was stalled
+   */
+  ConnectionSweep(EventExecutor loop, long periodNanos, LongPredicate stalled) {
     this.loop = loop;
     this.periodNanos = periodNanos;
+    this.stalled = stalled;
   }
 
   void add(Swept connection) {
@@ -65,8 +72,9 @@ final class ConnectionSweep {
 
   private void sweep() {
     long ticked = loop.ticker().nanoTime();
-    if (lastTickNanos >= 0 && ticked - lastTickNanos > 2 * periodNanos) {
-      stalledNanos += ticked - lastTickNanos - periodNanos;
+    long late = lastTickNanos < 0 ? 0 : ticked - lastTickNanos - periodNanos;
+    if (stalled.test(late)) {
+      stalledNanos += late;
     }
     lastTickNanos = ticked;
     long now = now();

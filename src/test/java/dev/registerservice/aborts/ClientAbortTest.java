@@ -3,7 +3,7 @@ package dev.registerservice.aborts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.registerservice.stall.StallDetector;
+import dev.registerservice.stall.StallLog;
 import dev.registerservice.testing.HealthyClients;
 import dev.registerservice.testing.KernelReference;
 import dev.registerservice.testing.KernelReference.Outcome;
@@ -213,7 +213,7 @@ class ClientAbortTest {
     // A stall report carries the stack of whatever the loop ran when a busy machine took the CPU away; it
     // describes the machine, not the aborts this test makes.
     List<LogEvent> withStack = log.events().stream()
-        .filter(e -> e.getThrown() != null && !e.getLoggerName().equals(StallDetector.class.getName()))
+        .filter(e -> e.getThrown() != null && !e.getLoggerName().equals(StallLog.class.getName()))
         .toList();
     assertThat(withStack).as("log lines carrying a stack trace").isEmpty();
   }

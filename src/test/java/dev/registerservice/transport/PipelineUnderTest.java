@@ -57,7 +57,8 @@ final class PipelineUnderTest {
     channel.pipeline().addLast(Internals.DECODER, new ChannelInboundHandlerAdapter());
     channel.pipeline().addLast(Internals.HANDLER, new ChannelInboundHandlerAdapter());
     handlers = new ConnectionHandlers(new ServiceConfig.Limits(maxConnections, headerTimeoutSeconds, idleTimeoutSeconds,
-        writeTimeoutSeconds), metrics, open, shuttingDown::get, new HttpServerOptions(), 65_536);
+        writeTimeoutSeconds), metrics, open, shuttingDown::get, new HttpServerOptions(), 65_536,
+        new ServiceConfig.EventLoops(10, 100, 0)::stalled);
     handlers.install(channel.pipeline());
     channel.pipeline().addFirst("failingWrites", failingWrites);
   }
