@@ -21,7 +21,7 @@ import org.apache.logging.log4j.Logger;
  * buffers (Netty's allocator zeroes its first chunk per loop), and the hot path has had its first JIT
  * compilation. Each request is on a new connection ({@code Connection: close}), so the per-connection path
  * warms up too, and Vert.x spreads the connections over the loops; the requests cycle through
- * {@link #EXCHANGES}, one of each route and method. Bounded in count and time; a failure ends the warm-up
+ * {@link #REQUESTS}, one of each route and method. Bounded in count and time; a failure ends the warm-up
  * with a warning and never stops the start. The user-facing meters (requests, responses, aborts, connections,
  * registrations) are exported only from ready on, so they leave no trace there; the log line says how many.
  */
@@ -33,7 +33,7 @@ public final class StartupWarmup {
   private static final int SOCKET_TIMEOUT_MILLIS = 10_000;
 
   /** One request of the warm-up and the status it must get. */
-  record Exchange(String method, String target, String contentType, String body, int status) {
+  record WarmupRequest(String method, String target, String contentType, String body, int status) {
     byte[] bytes(String host) {
       StringBuilder request = new StringBuilder()
           .append(method).append(' ').append(target).append(" HTTP/1.1\r\nHost: ").append(host)
@@ -51,15 +51,15 @@ public final class StartupWarmup {
    * Every route and method the traffic port serves. The posts are invalid on purpose (400: validated and
    * answered with the form's error page, no hash and no user), so the warm-up creates nothing.
    */
-  static final List<Exchange> EXCHANGES = List.of(
-      new Exchange("GET", "/user/register", null, null, 200),
-      new Exchange("HEAD", "/user/register", null, null, 200),
-      new Exchange("POST", "/user/register", "application/json; charset=utf-8", "{\"username\":\"\"}", 400),
-      new Exchange("POST", "/user/register", "application/x-www-form-urlencoded; charset=utf-8", "username=",
+  static final List<WarmupRequest> REQUESTS = List.of(
+      new WarmupRequest("GET", "/user/register", null, null, 200),
+      new WarmupRequest("HEAD", "/user/register", null, null, 200),
+      new WarmupRequest("POST", "/user/register", "application/json; charset=utf-8", "{\"username\":\"\"}", 400),
+      new WarmupRequest("POST", "/user/register", "application/x-www-form-urlencoded; charset=utf-8", "username=",
           400),
-      new Exchange("GET", "/user/registered?name=warmup", null, null, 200),
-      new Exchange("GET", "/favicon.ico", null, null, 204),
-      new Exchange("GET", "/warmup-not-found", null, null, 404));
+      new WarmupRequest("GET", "/user/registered?name=warmup", null, null, 200),
+      new WarmupRequest("GET", "/favicon.ico", null, null, 204),
+      new WarmupRequest("GET", "/warmup-not-found", null, null, 404));
 
   private StartupWarmup() {
   }
@@ -90,7 +90,7 @@ public final class StartupWarmup {
     }
     String host = target(bindHost);
     String hostHeader = host.contains(":") ? "[" + host + "]" : host;
-    byte[][] wire = EXCHANGES.stream().map(exchange -> exchange.bytes(hostHeader)).toArray(byte[][]::new);
+    byte[][] wire = REQUESTS.stream().map(request -> request.bytes(hostHeader)).toArray(byte[][]::new);
     long started = System.nanoTime();
     long deadline = started + TimeUnit.MILLISECONDS.toNanos(MAX_MILLIS);
     AtomicInteger next = new AtomicInteger();
@@ -102,14 +102,14 @@ public final class StartupWarmup {
         byte[] buffer = new byte[16384];
         for (int n = next.getAndIncrement(); n < requests && failure.get() == null && System.nanoTime() < deadline;
             n = next.getAndIncrement()) {
-          Exchange exchange = EXCHANGES.get(n % EXCHANGES.size());
+          WarmupRequest expected = REQUESTS.get(n % REQUESTS.size());
           try {
             int status = fetch(host, port, wire[n % wire.length], buffer);
-            if (status == exchange.status()) {
+            if (status == expected.status()) {
               ok.incrementAndGet();
             } else {
-              failure.compareAndSet(null, exchange.method() + " " + exchange.target() + " answered " + status
-                  + ", expected " + exchange.status());
+              failure.compareAndSet(null, expected.method() + " " + expected.target() + " answered " + status
+                  + ", expected " + expected.status());
             }
           } catch (IOException e) {
             failure.compareAndSet(null, e.toString());
@@ -136,7 +136,7 @@ public final class StartupWarmup {
           millis);
     } else {
       log.info("Warm-up: {} requests over {} routes to {}:{} in {} ms before ready (not counted in the traffic"
-          + " meters, which start at ready)", ok.get(), EXCHANGES.size(), host, port, millis);
+          + " meters, which start at ready)", ok.get(), REQUESTS.size(), host, port, millis);
     }
     return ok.get();
   }

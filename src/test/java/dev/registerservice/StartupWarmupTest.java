@@ -29,13 +29,13 @@ class StartupWarmupTest {
   @Timeout(value = 90, unit = TimeUnit.SECONDS)
   void warmUpRequestsRunThroughEveryRouteBeforeStartReturnsAndLeaveNoTraceInTheMeters() throws Exception {
     int rounds = 10;
-    int requests = rounds * StartupWarmup.EXCHANGES.size();
+    int requests = rounds * StartupWarmup.REQUESTS.size();
     try (LogCapture log = LogCapture.attach();
         RunningService svc = RunningService.start(Map.of("REGISTER_WARMUP_REQUESTS", String.valueOf(requests)))) {
       // start() returns only after the warm-up: every request got the status its route must give.
       assertThat(log.events()).anyMatch(e -> e.getLoggerName().equals(StartupWarmup.class.getName())
           && e.getMessage().getFormattedMessage().startsWith("Warm-up: " + requests + " requests over "
-          + StartupWarmup.EXCHANGES.size() + " routes"));
+          + StartupWarmup.REQUESTS.size() + " routes"));
       Scrape ready = svc.scrape();
       for (String series : TRAFFIC_SERIES) {
         assertThat(ready.text()).as("%s exported", series).contains(series);
@@ -58,7 +58,7 @@ class StartupWarmupTest {
   @Test
   void onByDefaultWithEveryRouteSeveralTimes() {
     int byDefault = Integer.parseInt(Setting.WARMUP_REQUESTS.defaultValue());
-    assertThat(byDefault).isGreaterThanOrEqualTo(50 * StartupWarmup.EXCHANGES.size());
+    assertThat(byDefault).isGreaterThanOrEqualTo(50 * StartupWarmup.REQUESTS.size());
   }
 
   @Test

@@ -11,7 +11,7 @@ import io.vertx.core.http.HttpServerResponse;
 import java.time.Duration;
 
 /**
- * Registration's routes: {@code POST /user/register} (each one a {@link RegistrationExchange}: body, validation,
+ * Registration's routes: {@code POST /user/register} (each one a {@link RegistrationPost}: body, validation,
  * the {@link Registrar}, the answer from {@link RegistrationAnswers}), {@code GET /user/registered}, the
  * confirmation page, and {@code /favicon.ico} (204, so that browsers log no error for it). Form posts get HTML
  * (the form again with messages, or a 303 to the confirmation page); JSON posts get JSON.
@@ -27,12 +27,12 @@ public final class RegistrationHandler {
   private static final CharSequence TEXT_HTML = HttpHeaders.createOptimized("text/html; charset=utf-8");
   private static final CharSequence FAVICON_CACHE = HttpHeaders.createOptimized("max-age=86400");
 
-  private final RegistrationExchange.Shared shared;
+  private final RegistrationPost.Shared shared;
 
   /** @param responses responses in progress, which graceful shutdown waits for */
   public RegistrationHandler(Registrar registrar, RegistrationMetrics metrics, ResponseTracker responses,
       int maxBodyBytes, AccessLog accessLog) {
-    this.shared = new RegistrationExchange.Shared(registrar, metrics, responses, maxBodyBytes, accessLog,
+    this.shared = new RegistrationPost.Shared(registrar, metrics, responses, maxBodyBytes, accessLog,
         new UnexpectedFailures(Duration.ofSeconds(10)));
   }
 
@@ -60,6 +60,6 @@ public final class RegistrationHandler {
 
   /** {@code POST /user/register}. */
   public void register(HttpServerRequest request) {
-    new RegistrationExchange(shared, request).start();
+    new RegistrationPost(shared, request).start();
   }
 }

@@ -18,17 +18,17 @@ import java.util.function.LongPredicate;
  * and is the http layer's only way to reach them. One instance per traffic verticle.
  *
  * <pre>
- *   gate           {@link InboundGate}          raw reads; drops input once closing
- *   headerTimeout  {@link HeaderTimeout}        first byte to decoded headers (408)
- *   httpDecoder    {@link StrictRequestDecoder} Vert.x's decoder plus the RFC 9112 checks
- *   httpEncoder    (Vert.x)
- *   closeTracker   {@link ConnectionTracker}         why the connection and its responses ended; decode failures;
- *                                               the connection cap; lingering close
- *   exchanges      {@link Exchanges}            requests and responses in progress; the 400 for a late
- *                                               malformed body; the Date header
- *   responseAborts {@link ResponseAborts}       every response that did not reach its client, on every route
- *   watchdog       {@link ProgressWatchdog}     idle and write timeouts
- *   handler        (Vert.x)
+ *   gate              {@link InboundGate}          raw reads; drops input once closing
+ *   headerTimeout     {@link HeaderTimeout}        first byte to decoded headers (408)
+ *   httpDecoder       {@link StrictRequestDecoder} Vert.x's decoder plus the RFC 9112 checks
+ *   httpEncoder       (Vert.x)
+ *   connectionTracker {@link ConnectionTracker}    admission and the cap; how the connection ends; refusals
+ *                                                  counted; lingering close
+ *   exchangeState     {@link ExchangeState}        requests and responses in progress; the 400 for a late
+ *                                                  malformed body; the Date header; close at shutdown
+ *   responseAborts    {@link ResponseAborts}       every response that did not reach its client, on every route
+ *   watchdog          {@link ProgressWatchdog}     idle and write timeouts
+ *   handler           (Vert.x)
  * </pre>
  * No handler arms a timer of its own: one {@link ConnectionSweep} per event loop checks every connection's
  * deadlines four times per shortest timeout.
@@ -88,13 +88,13 @@ public final class ConnectionHandlers {
     if (headerTimeoutNanos > 0) {
       pipeline.addBefore(Internals.DECODER, "headerTimeout", new HeaderTimeout(headerTimeoutNanos, sweep));
     }
-    pipeline.addBefore(Internals.HANDLER, "closeTracker",
+    pipeline.addBefore(Internals.HANDLER, "connectionTracker",
         new ConnectionTracker(recorder, open, shuttingDown, limits.maxConnections()));
     if (!pipeline.channel().isOpen()) {
       // Over the connection cap: closed at once, nothing more to install.
       return;
     }
-    pipeline.addBefore(Internals.HANDLER, "exchanges", new Exchanges(shuttingDown));
+    pipeline.addBefore(Internals.HANDLER, "exchangeState", new ExchangeState(shuttingDown));
     pipeline.addBefore(Internals.HANDLER, RESPONSE_ABORTS, new ResponseAborts());
     if (idleTimeoutNanos > 0 || writeTimeoutNanos > 0) {
       pipeline.addBefore(Internals.HANDLER, "watchdog",

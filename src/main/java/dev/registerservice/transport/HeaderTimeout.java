@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * The request-header timeout (slowloris): from a request's first byte to its decoded header section. Sits
  * before the HTTP decoder, where it sees the first byte; learns that the headers are complete from the
- * request count of {@link Exchanges}, after the decoder, read through the channel attribute {@link Exchanges#KEY}. Idle keep-alive connections are left to the idle
+ * request count of {@link ExchangeState}, after the decoder, read through the channel attribute {@link ExchangeState#KEY}. Idle keep-alive connections are left to the idle
  * timeout, and bytes of a request body never start it. On expiry: a raw 408, the user
  * events {@link CloseReason#HEADER_TIMEOUT} (for the {@link ConnectionTracker}) and {@link InboundGate.Discard#INPUT}
  * fired from the pipeline's head, close.
@@ -23,13 +23,13 @@ final class HeaderTimeout extends ChannelInboundHandlerAdapter implements Connec
 
   private final long timeoutNanos;
   private final ConnectionSweep sweep;
-  /** Found on the channel ({@link Exchanges#KEY}) at the first read: it is installed after this handler. */
-  private Exchanges exchanges;
+  /** Found on the channel ({@link ExchangeState#KEY}) at the first read: it is installed after this handler. */
+  private ExchangeState exchanges;
   private ChannelHandlerContext ctx;
   private boolean waiting;
   /** When the first byte of the request we wait for arrived, on the sweep's clock ({@link ConnectionSweep#now}). */
   private long startedNanos;
-  /** {@link Exchanges#requests()} at that first byte: once it grows, those headers are complete. */
+  /** {@link ExchangeState#requests()} at that first byte: once it grows, those headers are complete. */
   private long requestsAtStart;
 
   HeaderTimeout(long timeoutNanos, ConnectionSweep sweep) {
@@ -46,7 +46,7 @@ final class HeaderTimeout extends ChannelInboundHandlerAdapter implements Connec
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (exchanges == null) {
-      exchanges = ctx.channel().attr(Exchanges.KEY).get();
+      exchanges = ctx.channel().attr(ExchangeState.KEY).get();
     }
     if (waiting && exchanges.requests() > requestsAtStart) {
       waiting = false;

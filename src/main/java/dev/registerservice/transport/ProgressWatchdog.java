@@ -22,8 +22,8 @@ final class ProgressWatchdog extends ChannelDuplexHandler implements ConnectionS
   private final long writeTimeoutNanos;
   private final ConnectionSweep sweep;
   private ChannelHandlerContext ctx;
-  /** Read through the channel's attributes ({@link Exchanges#KEY}, {@link InboundGate#KEY}). */
-  private Exchanges exchanges;
+  /** Read through the channel's attributes ({@link ExchangeState#KEY}, {@link InboundGate#KEY}). */
+  private ExchangeState exchanges;
   private InboundGate gate;
   private long lastActivity = -1;
   private long activeAtNanos;
@@ -42,7 +42,7 @@ final class ProgressWatchdog extends ChannelDuplexHandler implements ConnectionS
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    exchanges = ctx.channel().attr(Exchanges.KEY).get();
+    exchanges = ctx.channel().attr(ExchangeState.KEY).get();
     gate = ctx.channel().attr(InboundGate.KEY).get();
     activeAtNanos = sweep.now();
     movedAtNanos = activeAtNanos;

@@ -28,7 +28,7 @@ final class ResponseAborts extends ChannelDuplexHandler {
   /** Found on the channel ({@link ConnectionTracker#KEY}), installed before this handler. */
   private ConnectionTracker tracker;
   /** Requests decoded whose response's last write has not been made yet, oldest (the one answered) first. */
-  private final ArrayDeque<Exchange> open = new ArrayDeque<>(2);
+  private final ArrayDeque<PendingResponse> open = new ArrayDeque<>(2);
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
@@ -37,10 +37,10 @@ final class ResponseAborts extends ChannelDuplexHandler {
 
   /** The route table dispatched the oldest request not yet dispatched; its aborts go to {@code recorder}. */
   void answering(AbortRecorder recorder) {
-    for (Exchange exchange : open) {
-      if (!exchange.dispatched) {
-        exchange.dispatched = true;
-        exchange.recorder = recorder;
+    for (PendingResponse pending : open) {
+      if (!pending.dispatched) {
+        pending.dispatched = true;
+        pending.recorder = recorder;
         return;
       }
     }
@@ -49,21 +49,21 @@ final class ResponseAborts extends ChannelDuplexHandler {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof HttpRequest request) {
-      Exchange exchange = new Exchange();
+      PendingResponse pending = new PendingResponse();
       // A request that failed to decode is answered by Vert.x's invalid-request handler, never dispatched.
-      exchange.dispatched = request.decoderResult().isFailure();
-      open.add(exchange);
+      pending.dispatched = request.decoderResult().isFailure();
+      open.add(pending);
     }
     ctx.fireChannelRead(msg);
   }
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    Exchange exchange = open.peekFirst();
+    PendingResponse pending = open.peekFirst();
     boolean informational = msg instanceof HttpResponse head
         && head.status().codeClass() == HttpStatusClass.INFORMATIONAL;
-    if (exchange == null || informational || exchange.recorder == null) {
-      if (exchange != null && !informational && msg instanceof LastHttpContent) {
+    if (pending == null || informational || pending.recorder == null) {
+      if (pending != null && !informational && msg instanceof LastHttpContent) {
         open.pollFirst();
       }
       ctx.write(msg, promise);
@@ -71,14 +71,14 @@ final class ResponseAborts extends ChannelDuplexHandler {
     }
     ChannelPromise kept = promise.unvoid();
     if (msg instanceof HttpResponse) {
-      exchange.head = kept;
+      pending.head = kept;
     }
     if (msg instanceof HttpContent content && content.content().isReadable()) {
-      exchange.body(kept, content.content().readableBytes());
+      pending.body(kept, content.content().readableBytes());
     }
     if (msg instanceof LastHttpContent) {
       open.pollFirst();
-      kept.addListener(exchange);
+      kept.addListener(pending);
     }
     ctx.write(msg, kept);
   }
@@ -86,15 +86,15 @@ final class ResponseAborts extends ChannelDuplexHandler {
   /** Every promise failed in the close, before this runs: what is still open never got its last write. */
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    for (Exchange exchange : open) {
-      exchange.aborted(null);
+    for (PendingResponse pending : open) {
+      pending.aborted(null);
     }
     open.clear();
     ctx.fireChannelInactive();
   }
 
   /** One request and its response's writes. */
-  private final class Exchange implements ChannelFutureListener {
+  private final class PendingResponse implements ChannelFutureListener {
     boolean dispatched;
     AbortRecorder recorder;
     ChannelPromise head;

@@ -9,14 +9,14 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class AbortMetricsTest {
-  private static final List<AbortMetrics.RouteMethod> EXCHANGES = List.of(
+  private static final List<AbortMetrics.RouteMethod> ROUTE_METHODS = List.of(
       new AbortMetrics.RouteMethod("/a", "GET"), new AbortMetrics.RouteMethod("/a", "POST"),
       new AbortMetrics.RouteMethod("unmatched", "other"));
 
   @Test
   void everySeriesExistsFromTheStartSoTheScrapeNeverChangesShape() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    new AbortMetrics(EXCHANGES).bindTo(registry);
+    new AbortMetrics(ROUTE_METHODS).bindTo(registry);
     assertThat(registry.get("http.server.client.aborts").counters())
         .hasSize(3 * AbortCause.values().length * AbortPhase.values().length);
   }
@@ -24,7 +24,7 @@ class AbortMetricsTest {
   @Test
   void abortsAreCountedByCausePhaseRouteAndMethodAndSummedPerCauseForTheLog() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    AbortMetrics metrics = new AbortMetrics(EXCHANGES);
+    AbortMetrics metrics = new AbortMetrics(ROUTE_METHODS);
     metrics.bindTo(registry);
     metrics.recorder(0).aborted(AbortCause.EPIPE, AbortPhase.MID_BODY, 4096);
     metrics.recorder(1).aborted(AbortCause.EPIPE, AbortPhase.BEFORE_HEADERS, 0);

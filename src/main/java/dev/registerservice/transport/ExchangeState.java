@@ -34,9 +34,9 @@ import java.util.function.BooleanSupplier;
  * </ul>
  * Its progress is read by the timeouts through the channel attribute {@link #KEY}.
  */
-final class Exchanges extends ChannelDuplexHandler {
+final class ExchangeState extends ChannelDuplexHandler {
   /** Where {@link HeaderTimeout} and {@link ProgressWatchdog} read this connection's progress. */
-  static final AttributeKey<Exchanges> KEY = AttributeKey.valueOf(Exchanges.class, "exchanges");
+  static final AttributeKey<ExchangeState> KEY = AttributeKey.valueOf(ExchangeState.class, "exchangeState");
 
   private final BooleanSupplier shuttingDown;
   private long requests;
@@ -47,7 +47,7 @@ final class Exchanges extends ChannelDuplexHandler {
   private boolean readingBody;
 
   /** @param shuttingDown true once graceful shutdown has begun */
-  Exchanges(BooleanSupplier shuttingDown) {
+  ExchangeState(BooleanSupplier shuttingDown) {
     this.shuttingDown = shuttingDown;
   }
 

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * head, reads the body up to the limit, validates it, hands it to the {@link Registrar} and answers. Every
  * answer leaves through {@link #answer}, once.
  */
-final class RegistrationExchange {
+final class RegistrationPost {
   private static final CharSequence TEXT_HTML = HttpHeaders.createOptimized("text/html; charset=utf-8");
   private static final CharSequence TEXT_PLAIN = HttpHeaders.createOptimized("text/plain; charset=utf-8");
   private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
@@ -43,7 +43,7 @@ final class RegistrationExchange {
   private SubmissionToken token;
   private boolean answered;
 
-  RegistrationExchange(Shared shared, HttpServerRequest request) {
+  RegistrationPost(Shared shared, HttpServerRequest request) {
     this.shared = shared;
     this.request = request;
     this.startNanos = shared.accessLog().start();
