@@ -9,7 +9,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import org.apache.logging.log4j.LogManager;
@@ -27,13 +26,13 @@ public final class ConfigLoader {
   private static final int MAX_BODY_BYTES = 1 << 30;
 
   private final Map<String, String> env;
-  private final JsonObject file;
   private final String fileName;
+  private final SettingValues values;
 
   private ConfigLoader(Map<String, String> env, JsonObject file, String fileName) {
     this.env = env;
-    this.file = file;
     this.fileName = fileName;
+    this.values = new SettingValues(env, file, fileName);
   }
 
   /** Reads the config file named by {@code REGISTER_CONFIG_FILE} (or the default path, if it exists). */
@@ -79,90 +78,90 @@ public final class ConfigLoader {
 
   private ServiceConfig.Http http() {
     return new ServiceConfig.Http(
-        host(Setting.HTTP_HOST),
-        port(Setting.HTTP_PORT),
-        intIn(Setting.EVENT_LOOPS, 1, 256),
-        transport(),
-        intIn(Setting.WRITE_QUEUE_BYTES, 1024, 64 << 20),
-        bool(Setting.ACCESS_LOG),
-        intIn(Setting.WARMUP_REQUESTS, 0, 1_000_000));
+        values.host(Setting.HTTP_HOST),
+        values.port(Setting.HTTP_PORT),
+        values.intIn(Setting.EVENT_LOOPS, 1, 256),
+        values.transport(),
+        values.intIn(Setting.WRITE_QUEUE_BYTES, 1024, 64 << 20),
+        values.bool(Setting.ACCESS_LOG),
+        values.intIn(Setting.WARMUP_REQUESTS, 0, 1_000_000));
   }
 
   private ServiceConfig.Management management() {
     return new ServiceConfig.Management(
-        host(Setting.MANAGEMENT_HOST),
-        port(Setting.MANAGEMENT_PORT),
-        bool(Setting.METRICS_ENABLED));
+        values.host(Setting.MANAGEMENT_HOST),
+        values.port(Setting.MANAGEMENT_PORT),
+        values.bool(Setting.METRICS_ENABLED));
   }
 
   private ServiceConfig.Page page() {
     return new ServiceConfig.Page(
-        intIn(Setting.CHUNK_SIZE, 1, 1 << 20),
-        intIn(Setting.BODY_BYTES, 1, MAX_BODY_BYTES));
+        values.intIn(Setting.CHUNK_SIZE, 1, 1 << 20),
+        values.intIn(Setting.BODY_BYTES, 1, MAX_BODY_BYTES));
   }
 
   private ServiceConfig.EventLoops eventLoops() {
     return new ServiceConfig.EventLoops(
-        intIn(Setting.LAG_PROBE_INTERVAL_MS, 1, 10_000),
-        intIn(Setting.STALL_THRESHOLD_MS, 10, 60_000),
-        intIn(Setting.READY_MAX_LAG_MS, 0, 60_000));
+        values.intIn(Setting.LAG_PROBE_INTERVAL_MS, 1, 10_000),
+        values.intIn(Setting.STALL_THRESHOLD_MS, 10, 60_000),
+        values.intIn(Setting.READY_MAX_LAG_MS, 0, 60_000));
   }
 
   private ServiceConfig.Limits limits() {
     return new ServiceConfig.Limits(
-        intIn(Setting.MAX_CONNECTIONS, 1, 1_000_000),
-        intIn(Setting.HEADER_TIMEOUT_SECONDS, 0, 3_600),
-        intIn(Setting.IDLE_TIMEOUT_SECONDS, 0, 86_400),
-        intIn(Setting.WRITE_TIMEOUT_SECONDS, 0, 86_400));
+        values.intIn(Setting.MAX_CONNECTIONS, 1, 1_000_000),
+        values.intIn(Setting.HEADER_TIMEOUT_SECONDS, 0, 3_600),
+        values.intIn(Setting.IDLE_TIMEOUT_SECONDS, 0, 86_400),
+        values.intIn(Setting.WRITE_TIMEOUT_SECONDS, 0, 86_400));
   }
 
   private ServiceConfig.Shutdown shutdown() {
     return new ServiceConfig.Shutdown(
-        intIn(Setting.SHUTDOWN_DRAIN_DELAY_SECONDS, 0, 3_600),
-        intIn(Setting.SHUTDOWN_TIMEOUT_SECONDS, 0, 3_600));
+        values.intIn(Setting.SHUTDOWN_DRAIN_DELAY_SECONDS, 0, 3_600),
+        values.intIn(Setting.SHUTDOWN_TIMEOUT_SECONDS, 0, 3_600));
   }
 
   private RegistrationConfig registration() {
-    int parallelism = intIn(Setting.ARGON2_PARALLELISM, 1, 64);
+    int parallelism = values.intIn(Setting.ARGON2_PARALLELISM, 1, 64);
     // Argon2 needs at least 8 KiB per lane; more than 4 GiB would not fit any worker.
-    int memoryKib = intIn(Setting.ARGON2_MEMORY_KIB, 8, 4 << 20);
+    int memoryKib = values.intIn(Setting.ARGON2_MEMORY_KIB, 8, 4 << 20);
     if (memoryKib < 8 * parallelism) {
-      throw invalid(raw(Setting.ARGON2_MEMORY_KIB), "Argon2 needs at least 8 KiB per lane: at least "
+      throw SettingValues.invalid(values.raw(Setting.ARGON2_MEMORY_KIB), "Argon2 needs at least 8 KiB per lane: at least "
           + 8 * parallelism + " for " + Setting.ARGON2_PARALLELISM.env() + " = " + parallelism);
     }
     return new RegistrationConfig(
-        intIn(Setting.MAX_REQUEST_BODY_BYTES, 256, 1 << 20),
+        values.intIn(Setting.MAX_REQUEST_BODY_BYTES, 256, 1 << 20),
         memoryKib,
-        intIn(Setting.ARGON2_ITERATIONS, 1, 100),
+        values.intIn(Setting.ARGON2_ITERATIONS, 1, 100),
         parallelism,
-        intIn(Setting.HASH_THREADS, 1, 256),
-        intIn(Setting.HASH_QUEUE, 0, 100_000),
-        intIn(Setting.HASH_NICE, 0, 19));
+        values.intIn(Setting.HASH_THREADS, 1, 256),
+        values.intIn(Setting.HASH_QUEUE, 0, 100_000),
+        values.intIn(Setting.HASH_NICE, 0, 19));
   }
 
   private DatabaseConfig database() {
-    Raw url = raw(Setting.DB_URL);
+    SettingValues.Raw url = values.raw(Setting.DB_URL);
     String value = url.value().isEmpty() ? null : url.value();
     if (value != null) {
       try {
         PgConnectOptions.fromUri(value);
       } catch (RuntimeException e) {
         // The URL may carry a password: the message shows it masked.
-        throw invalid(new Raw(DatabaseConfig.masked(value), url.origin()),
+        throw SettingValues.invalid(new SettingValues.Raw(DatabaseConfig.masked(value), url.origin()),
             "expected postgresql://user:password@host:port/database");
       }
     }
-    Raw dataDir = raw(Setting.DATA_DIR);
+    SettingValues.Raw dataDir = values.raw(Setting.DATA_DIR);
     if (dataDir.value().isEmpty()) {
-      throw invalid(dataDir, "expected a directory path");
+      throw SettingValues.invalid(dataDir, "expected a directory path");
     }
     DatabaseConfig.Timeouts timeouts = new DatabaseConfig.Timeouts(
-        intIn(Setting.DB_CONNECT_TIMEOUT_MS, 100, 60_000),
-        intIn(Setting.DB_POOL_WAIT_MS, 100, 60_000),
-        intIn(Setting.DB_QUERY_TIMEOUT_MS, 100, 60_000),
-        intIn(Setting.DB_CHECK_INTERVAL_MS, 200, 60_000));
-    return new DatabaseConfig(value, bool(Setting.DB_EMBEDDED), Path.of(dataDir.value()),
-        intIn(Setting.DB_POOL_SIZE, 1, 1_000), timeouts);
+        values.intIn(Setting.DB_CONNECT_TIMEOUT_MS, 100, 60_000),
+        values.intIn(Setting.DB_POOL_WAIT_MS, 100, 60_000),
+        values.intIn(Setting.DB_QUERY_TIMEOUT_MS, 100, 60_000),
+        values.intIn(Setting.DB_CHECK_INTERVAL_MS, 200, 60_000));
+    return new DatabaseConfig(value, values.bool(Setting.DB_EMBEDDED), Path.of(dataDir.value()),
+        values.intIn(Setting.DB_POOL_SIZE, 1, 1_000), timeouts);
   }
 
   /** Kubernetes injects {@code <SERVICE>_PORT}-style variables; an unknown name is worth one warning, not a failure. */
@@ -175,86 +174,6 @@ public final class ConfigLoader {
     }
     if (!unknown.isEmpty()) {
       log.warn("Ignoring unknown environment variables {}", unknown);
-    }
-  }
-
-  /** A raw value and a description of where it came from, for error messages. */
-  private record Raw(String value, String origin) {
-  }
-
-  private Raw raw(Setting setting) {
-    String fromEnv = env.get(setting.env());
-    if (fromEnv != null) {
-      return new Raw(fromEnv.trim(), setting.env());
-    }
-    Object fromFile = lookup(setting.key());
-    if (fromFile != null) {
-      return new Raw(String.valueOf(fromFile).trim(), setting.key() + " in " + fileName);
-    }
-    return new Raw(setting.defaultValue(), setting.key() + " (default)");
-  }
-
-  private Object lookup(String dottedKey) {
-    String[] parts = dottedKey.split("\\.");
-    JsonObject node = file;
-    for (int i = 0; i < parts.length - 1; i++) {
-      Object child = node.getValue(parts[i]);
-      if (!(child instanceof JsonObject)) {
-        return null;
-      }
-      node = (JsonObject) child;
-    }
-    return node.getValue(parts[parts.length - 1]);
-  }
-
-  private static ConfigException invalid(Raw raw, String expectation) {
-    return new ConfigException("invalid configuration: " + raw.origin() + " = '" + raw.value() + "': " + expectation);
-  }
-
-  private int intIn(Setting setting, int min, int max) {
-    Raw raw = raw(setting);
-    long value;
-    try {
-      value = Long.parseLong(raw.value());
-    } catch (NumberFormatException e) {
-      throw invalid(raw, "expected a whole number from " + min + " to " + max);
-    }
-    if (value < min || value > max) {
-      throw invalid(raw, "expected a whole number from " + min + " to " + max);
-    }
-    return (int) value;
-  }
-
-  private int port(Setting setting) {
-    return intIn(setting, 0, 65_535);
-  }
-
-  private String host(Setting setting) {
-    Raw raw = raw(setting);
-    if (raw.value().isEmpty() || raw.value().chars().anyMatch(Character::isWhitespace)) {
-      throw invalid(raw, "expected a host name or IP address");
-    }
-    return raw.value();
-  }
-
-  private boolean bool(Setting setting) {
-    Raw raw = raw(setting);
-    switch (raw.value().toLowerCase(Locale.ROOT)) {
-      case "true":
-        return true;
-      case "false":
-        return false;
-      default:
-        throw invalid(raw, "expected true or false");
-    }
-  }
-
-  private Transport transport() {
-    Raw raw = raw(Setting.TRANSPORT);
-    try {
-      return Transport.valueOf(raw.value().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw invalid(raw, "expected epoll or nio");
     }
   }
 
