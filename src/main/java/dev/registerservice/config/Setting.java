@@ -2,7 +2,7 @@ package dev.registerservice.config;
 
 /**
  * Every setting the service reads: its environment variable, its key in the YAML file, and its default.
- * The README's configuration table lists exactly these.
+ * {@code docs/configuration.md} lists exactly these, one row each ({@code DocsContractTest} checks both ways).
  */
 public enum Setting {
   HTTP_HOST("REGISTER_HTTP_HOST", "http.host", "0.0.0.0"),
