@@ -1,16 +1,18 @@
 package dev.registerservice.registration;
 
-import dev.registerservice.testing.Scrape;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.registerservice.storage.EmbeddedDatabase;
 import dev.registerservice.testing.PgFaultProxy;
 import dev.registerservice.testing.PgFaultProxy.Action;
 import dev.registerservice.testing.PgFaultProxy.Point;
 import dev.registerservice.testing.Registrations;
+import dev.registerservice.testing.Scrape;
 import dev.registerservice.testing.ServiceProcess;
 import dev.registerservice.testing.TestDatabase;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -22,6 +24,9 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -141,13 +146,13 @@ class AcknowledgedRegistrationsIT {
   }
 
   private static ServiceProcess replica(int databasePort) throws Exception {
-    Map<String, String> env = new java.util.HashMap<>(LIMITS);
+    Map<String, String> env = new HashMap<>(LIMITS);
     env.put("REGISTER_DB_URL", TestDatabase.url(databasePort));
     return ServiceProcess.start(env);
   }
 
   private static void awaitDatabaseReady(ServiceProcess service) {
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> dev.registerservice.testing.Scrape
+    await().atMost(Duration.ofSeconds(60)).until(() -> Scrape
         .of(service.managementPort()).value("registration_database_ready") == 1.0);
   }
 
@@ -284,7 +289,7 @@ class AcknowledgedRegistrationsIT {
   /** The matrix, one line per case: the answers in order, and the longest. */
   private static void print(List<Result> results) {
     System.out.println("MATRIX point | action | retry | key | to | answers (status/ms) | longest ms");
-    results.stream().sorted(java.util.Comparator.comparing(r -> r.c().toString())).forEach(r -> System.out.printf(
+    results.stream().sorted(Comparator.comparing(r -> r.c().toString())).forEach(r -> System.out.printf(
         "MATRIX %s | %s | %s | %s | %s | %s | %d%n", r.c().point(), r.c().action(), r.c().timing(),
         r.c().key() ? "key" : "none", r.c().target(),
         String.join(" ", r.answers().stream().map(a -> a.status() + "/" + a.millis()).toList()),
@@ -302,7 +307,7 @@ class AcknowledgedRegistrationsIT {
     Lane lane = lanes.get(1);
     String name = Registrations.uniqueName("ackform");
     String token = "unconfirmed-" + UUID.randomUUID().toString().replace("-", "").substring(0, 20);
-    Map<String, String> fields = new java.util.LinkedHashMap<>();
+    Map<String, String> fields = new LinkedHashMap<>();
     fields.put("submission", token);
     fields.put("username", name);
     fields.put("email", name.toLowerCase() + "@example.com");
@@ -367,18 +372,18 @@ class AcknowledgedRegistrationsIT {
       }));
     }
     try {
-      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> acknowledged.size() >= 20);
+      await().atMost(Duration.ofSeconds(30)).until(() -> acknowledged.size() >= 20);
       ServiceProcess old = lane.a();
       old.terminate();
       assertThat(old.waitFor(Duration.ofSeconds(60))).as("A drained and exited: %s", old.output()).isZero();
-      Map<String, String> env = new java.util.HashMap<>(LIMITS);
+      Map<String, String> env = new HashMap<>(LIMITS);
       env.put("REGISTER_DB_URL", TestDatabase.url(lane.proxy().port()));
       ServiceProcess restarted = ServiceProcess.start(env);
       awaitDatabaseReady(restarted);
       lanes.set(0, new Lane(lane.proxy(), restarted, lane.b()));
       ports.set(0, restarted.port());
       int before = acknowledged.size();
-      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= before + 20);
+      await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= before + 20);
     } finally {
       running.set(false);
       for (Future<?> loop : loops) {
@@ -407,7 +412,7 @@ class AcknowledgedRegistrationsIT {
       HttpResponse<String> response = Registrations.CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
       return new Answer(response.statusCode(), response.body(),
           response.headers().firstValue("retry-after").orElse(null), 0);
-    } catch (java.io.IOException refused) {
+    } catch (IOException refused) {
       return new Answer(0, refused.toString(), null, 0);
     }
   }
