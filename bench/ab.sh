@@ -31,14 +31,15 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk 
 [ "$(nproc)" -ge 2 ] || die "needs 2 CPUs: the servers on one, wrk on the other"
 
 SCRATCH=$(mktemp -d /tmp/ab.XXXXXX)
-PIDS=()
 BUDGET=$(( (2 * WARMUP + 2 * ROUNDS * DURATION + 30) * $(wc -w <<<"$MODES") + 120 ))
 ( sleep "$BUDGET" & wait $!; echo "ab: budget of ${BUDGET}s spent, stopping" >&2; kill -TERM $$ ) 2>/dev/null &
 WATCHDOG=$!
 cleanup() {
   kill "$WATCHDOG" $(ps -o pid= --ppid "$WATCHDOG" 2>/dev/null) 2>/dev/null
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  local pids
+  pids=$(cat "$SCRATCH"/*.pid 2>/dev/null)
+  for pid in $pids; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in $pids; do while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; done
   rm -rf "$SCRATCH"
 }
 trap cleanup EXIT
@@ -54,13 +55,14 @@ free_port() {
   return 1
 }
 
-start() { # start <jar> <name>: prints the traffic port once the service answers
+start() { # start <jar> <name>: prints the traffic port once the service answers (runs in $(...): the pid
+  # goes to a file, for the cleanup of the parent shell)
   local http mgmt
   http=$(free_port) && mgmt=$(free_port) || die "no free port"
   env REGISTER_HTTP_HOST=127.0.0.1 REGISTER_HTTP_PORT="$http" REGISTER_MANAGEMENT_HOST=127.0.0.1 \
     REGISTER_MANAGEMENT_PORT="$mgmt" REGISTER_EVENT_LOOPS=1 REGISTER_DB_EMBEDDED=false \
     REGISTER_SHUTDOWN_DRAIN_DELAY_SECONDS=0 taskset -c 0 java -jar "$1" >"$SCRATCH/$2.log" 2>&1 &
-  PIDS+=($!)
+  echo $! >"$SCRATCH/$2.pid"
   for _ in $(seq 1 300); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mgmt/health/ready")" = 200 ] && { echo "$http"; return 0; }
     sleep 0.1
@@ -75,8 +77,8 @@ run_wrk() { # run_wrk <port> <mode> <seconds> <output>
     "http://127.0.0.1:$1/user/register" >"$4" 2>&1
 }
 
-B_PORT=$(start "$BEFORE" before)
-A_PORT=$(start "$AFTER" after)
+B_PORT=$(start "$BEFORE" before) || exit 2
+A_PORT=$(start "$AFTER" after) || exit 2
 cmp <(curl -s "http://127.0.0.1:$B_PORT/user/register") <(curl -s "http://127.0.0.1:$A_PORT/user/register") \
   || die "the two builds serve different pages"
 echo "== ab: $BEFORE_NAME ($BEFORE) against $AFTER_NAME ($AFTER): $ROUNDS rounds x ${DURATION}s per mode, wrk -c$CONNECTIONS"
