@@ -101,7 +101,7 @@ public final class RegisterService {
       PrometheusMeterRegistry registry) {
     ServiceParts parts;
     try {
-      parts = ServiceParts.build(config, traffic, registry);
+      parts = ServiceParts.build(config, traffic, management, registry);
     } catch (IllegalStateException e) {
       throw new StartupException(e.getMessage());
     }

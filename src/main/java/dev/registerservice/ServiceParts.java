@@ -46,7 +46,7 @@ record ServiceParts(ServiceConfig config, PrometheusMeterRegistry registry, Mete
     OpenConnections openConnections, ConnectionMetrics connections, HashingPool hashing, Database database,
     AbortMetrics aborts, RouteTable routes, LoopWatch loopWatch, Readiness readiness) {
 
-  static ServiceParts build(ServiceConfig config, Vertx traffic, PrometheusMeterRegistry registry) {
+  static ServiceParts build(ServiceConfig config, Vertx traffic, Vertx management, PrometheusMeterRegistry registry) {
     MeterRegistry processMeters = config.management().metricsEnabled() ? registry : new CompositeMeterRegistry();
     CompositeMeterRegistry trafficMeters = new CompositeMeterRegistry();
     bindProcessMeters(processMeters, VertxInstances.transportName(traffic));
@@ -60,7 +60,9 @@ record ServiceParts(ServiceConfig config, PrometheusMeterRegistry registry, Mete
 
     HashingPool hashing = HashingPool.start(config.registration());
     new HashingPoolMetrics(hashing).bindTo(processMeters);
-    Database database = Database.create(traffic, config.database());
+    // The warm-up walks the database path on the management loop: what it loads is not paid on a traffic loop.
+    Database database = Database.create(traffic, config.http().warmupRequests() > 0 ? management : null,
+        config.database());
     new DatabaseMetrics(database).bindTo(processMeters);
     RegistrationHandler registrations = new RegistrationHandler(new Registrar(hashing, database),
         new RegistrationMetrics(trafficMeters), inFlight, config.registration().maxBodyBytes(), accessLog);

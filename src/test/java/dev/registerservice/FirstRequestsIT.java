@@ -49,7 +49,7 @@ class FirstRequestsIT {
       assertThat(StartupWarmup.run("127.0.0.1", service.port(), REQUESTS)).isEqualTo(REQUESTS);
       Scrape done = Scrape.of(service.managementPort());
       Scrape after = Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
-          .until(() -> Scrape.of(service.managementPort()), now -> everyLoopTicked(done, now));
+          .until(() -> Scrape.of(service.managementPort()), now -> now.everyLoopTickedSince(done, SETTLED_TICKS));
       List<String> log = service.output().stream().filter(line -> line.contains("StallLog")).toList();
       double any = after.sum("eventloop_stalls_total") - before.sum("eventloop_stalls_total");
       double blocked = after.sum("eventloop_stalls_total", "cause=\"blocked\"")
@@ -58,11 +58,5 @@ class FirstRequestsIT {
           REQUESTS, blocked, log);
       return new double[] {any, blocked};
     }
-  }
-
-  private static boolean everyLoopTicked(Scrape since, Scrape now) {
-    List<String> loops = since.series().keySet().stream()
-        .filter(series -> series.startsWith("eventloop_lag_seconds_count{")).toList();
-    return !loops.isEmpty() && loops.stream().allMatch(loop -> now.value(loop) - since.value(loop) >= SETTLED_TICKS);
   }
 }

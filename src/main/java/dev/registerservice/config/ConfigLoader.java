@@ -159,7 +159,8 @@ public final class ConfigLoader {
         values.intIn(Setting.DB_CONNECT_TIMEOUT_MS, 100, 60_000),
         values.intIn(Setting.DB_POOL_WAIT_MS, 100, 60_000),
         values.intIn(Setting.DB_QUERY_TIMEOUT_MS, 100, 60_000),
-        values.intIn(Setting.DB_CHECK_INTERVAL_MS, 200, 60_000));
+        values.intIn(Setting.DB_CHECK_INTERVAL_MS, 200, 60_000),
+        values.intIn(Setting.DB_MIGRATION_TIMEOUT_SECONDS, 10, 86_400));
     return new DatabaseConfig(value, values.bool(Setting.DB_EMBEDDED), Path.of(dataDir.value()),
         values.intIn(Setting.DB_POOL_SIZE, 1, 1_000), timeouts);
   }

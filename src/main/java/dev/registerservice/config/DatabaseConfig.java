@@ -20,10 +20,12 @@ public record DatabaseConfig(String url, boolean embedded, Path dataDir, int poo
    * @param poolWaitMillis a registration waiting for a pooled connection (a new connection's set-up included)
    * @param queryMillis one statement, from asking the pool to its result; a statement past it is cancelled
    * @param checkIntervalMillis the health check's period; each check also times out after this long
+   * @param migrationSeconds how long one statement of a schema migration may wait for its answer at start
    */
-  public record Timeouts(int connectMillis, int poolWaitMillis, int queryMillis, int checkIntervalMillis) {
+  public record Timeouts(int connectMillis, int poolWaitMillis, int queryMillis, int checkIntervalMillis,
+      int migrationSeconds) {
     /** The defaults: a frozen database gives 503 within about 2.5 s, and is seen as down within 2 s. */
-    public static final Timeouts DEFAULTS = new Timeouts(1_000, 2_000, 2_500, 1_000);
+    public static final Timeouts DEFAULTS = new Timeouts(1_000, 2_000, 2_500, 1_000, 300);
   }
 
   /** Neither an external nor an embedded database: registrations are refused with 503. */

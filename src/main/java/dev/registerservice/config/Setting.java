@@ -41,7 +41,8 @@ public enum Setting {
   DB_CONNECT_TIMEOUT_MS("REGISTER_DB_CONNECT_TIMEOUT_MS", "database.connectTimeoutMs", "1000"),
   DB_POOL_WAIT_MS("REGISTER_DB_POOL_WAIT_MS", "database.poolWaitMs", "2000"),
   DB_QUERY_TIMEOUT_MS("REGISTER_DB_QUERY_TIMEOUT_MS", "database.queryTimeoutMs", "2500"),
-  DB_CHECK_INTERVAL_MS("REGISTER_DB_CHECK_INTERVAL_MS", "database.checkIntervalMs", "1000");
+  DB_CHECK_INTERVAL_MS("REGISTER_DB_CHECK_INTERVAL_MS", "database.checkIntervalMs", "1000"),
+  DB_MIGRATION_TIMEOUT_SECONDS("REGISTER_DB_MIGRATION_TIMEOUT_SECONDS", "database.migrationTimeoutSeconds", "300");
 
   /** Read before anything else (it chooses the config file), so it has no file key. */
   public static final String CONFIG_FILE_ENV = "REGISTER_CONFIG_FILE";

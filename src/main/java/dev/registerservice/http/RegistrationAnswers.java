@@ -15,6 +15,10 @@ import java.util.Map;
 final class RegistrationAnswers {
   static final String IDEMPOTENCY_KEY = "Idempotency-Key";
   static final String KEY_ERROR = "must be a string of 1 to 255 printable ASCII characters";
+  /** The form's hidden token field, bounded as the header is ({@code SubmissionToken.fits}). */
+  static final String SUBMISSION = "submission";
+  static final String SUBMISSION_ERROR = "The form's submission token must be 1 to 255 printable ASCII characters."
+      + " This form carries a new one: send it again.";
   static final String KEY_REUSED = "was already used for a request with a different username, email or country;"
       + " use a new key for a new request";
   static final String TOKEN_REUSED = "This form was already used to create another account. Check the"

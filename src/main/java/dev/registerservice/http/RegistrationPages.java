@@ -7,7 +7,6 @@ import io.vertx.core.buffer.Buffer;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * The HTML answers of a form post, from the same template as the GET page: the form again with the
@@ -15,8 +14,6 @@ import java.util.regex.Pattern;
  * and a one-time submission token; and the confirmation page a successful registration is redirected to.
  */
 final class RegistrationPages {
-  /** What a submission token looks like: the page's script makes 32 hex digits; anything else is ignored. */
-  static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{16,64}");
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private RegistrationPages() {

@@ -16,7 +16,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * One {@code POST /user/register}, on its connection's event loop from start to answer: checks the request's
@@ -28,7 +27,6 @@ final class RegistrationPost {
   private static final CharSequence TEXT_PLAIN = HttpHeaders.createOptimized("text/plain; charset=utf-8");
   private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
   /** A Structured Fields string's characters (printable ASCII but {@code "} and {@code \}), at most 255. */
-  private static final Pattern KEY = Pattern.compile("[\\x20-\\x21\\x23-\\x5B\\x5D-\\x7E]{1,255}");
 
   /** What every exchange of one handler shares. */
   record Shared(Registrar registrar, RegistrationMetrics metrics, ResponseTracker responses, int maxBodyBytes,
@@ -69,7 +67,7 @@ final class RegistrationPost {
       // RFC 8941 string: quoted; a bare token is accepted too, as most clients send one.
       String unquoted = key.length() >= 2 && key.startsWith("\"") && key.endsWith("\"")
           ? key.substring(1, key.length() - 1) : key;
-      if (!KEY.matcher(unquoted).matches()) {
+      if (!SubmissionToken.fits(unquoted)) {
         invalid(Map.of(RegistrationAnswers.IDEMPOTENCY_KEY, RegistrationAnswers.KEY_ERROR), Map.of());
         return;
       }
@@ -122,8 +120,12 @@ final class RegistrationPost {
       invalid(Map.of("body", RegistrationAnswers.BODY_ERROR), Map.of());
       return;
     }
-    if (!json && fields.get("submission") instanceof String submission
-        && RegistrationPages.TOKEN.matcher(submission).matches()) {
+    // An empty field is no token: the pre-rendered page sends it empty when its script did not run.
+    if (!json && fields.get("submission") instanceof String submission && !submission.isEmpty()) {
+      if (!SubmissionToken.fits(submission)) {
+        invalid(Map.of(RegistrationAnswers.SUBMISSION, RegistrationAnswers.SUBMISSION_ERROR), fields);
+        return;
+      }
       token = new SubmissionToken.FormToken(submission);
     }
     RegistrationRules.Result result = RegistrationRules.validate(fields);

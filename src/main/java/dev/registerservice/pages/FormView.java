@@ -1,6 +1,7 @@
 package dev.registerservice.pages;
 
 import dev.registerservice.registration.RegistrationRules;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -26,8 +27,13 @@ public record FormView(String username, String email, String country, boolean te
     return !errors.isEmpty();
   }
 
+  /** The visible fields' errors in the form's order, then any other (the body, the hidden submission token). */
   public List<FieldError> errorList() {
-    return FIELDS.stream().filter(errors::containsKey).map(f -> new FieldError(f, errors.get(f))).toList();
+    List<FieldError> list = new ArrayList<>(FIELDS.stream().filter(errors::containsKey)
+        .map(f -> new FieldError(f, errors.get(f))).toList());
+    errors.keySet().stream().filter(f -> !FIELDS.contains(f)).sorted()
+        .forEach(f -> list.add(new FieldError(f, errors.get(f))));
+    return list;
   }
 
   public String title() {

@@ -45,12 +45,23 @@ final class BoundedQueries {
   static final AtomicInteger IN_USE = new AtomicInteger();
   private final long poolWaitMillis;
   private final long queryMillis;
+  private final boolean commits;
 
   BoundedQueries(Vertx vertx, Pool pool, long poolWaitMillis, long queryMillis) {
+    this(vertx, pool, poolWaitMillis, queryMillis, true);
+  }
+
+  private BoundedQueries(Vertx vertx, Pool pool, long poolWaitMillis, long queryMillis, boolean commits) {
     this.vertx = vertx;
     this.pool = pool;
     this.poolWaitMillis = Math.min(poolWaitMillis, queryMillis);
     this.queryMillis = queryMillis;
+    this.commits = commits;
+  }
+
+  /** The same, but every write is rolled back where it would commit: a rehearsal that stores nothing. */
+  static BoundedQueries rehearsal(Vertx vertx, Pool pool, long queryMillis) {
+    return new BoundedQueries(vertx, pool, queryMillis, queryMillis, false);
   }
 
   /** Runs {@code work} on a pooled connection, outside any transaction. */
@@ -137,6 +148,9 @@ final class BoundedQueries {
   private <T> Future<T> inTransaction(SqlConnection connection, Function<SqlConnection, Future<T>> work,
       AtomicInteger state) {
     return connection.begin().compose(tx -> work.apply(connection).transform(result -> {
+      if (result.succeeded() && !commits) {
+        return rollback(tx).transform(ignored -> Future.succeededFuture(result.result()));
+      }
       if (result.succeeded() && state.compareAndSet(RUNNING, COMMITTING)) {
         return tx.commit().transform(committed -> committed.succeeded() ? Future.succeededFuture(result.result())
             : Future.failedFuture(committed.cause() instanceof PgException refused ? refused

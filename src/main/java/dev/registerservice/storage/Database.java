@@ -19,8 +19,10 @@ import org.apache.logging.log4j.Logger;
 /**
  * The users database, brought up in the background so that the traffic port never waits for it: the embedded
  * PostgreSQL starts on its own thread (or the external one from {@code REGISTER_DB_URL} is used), then a
- * pooled reactive client runs the idempotent migration, retrying every second until it succeeds. From then
- * on {@link DatabaseHealth} checks the server on a connection of its own. While it is not migrated or the
+ * schema is brought to the newest version over JDBC on the same thread ({@link Migrations}), tried again every
+ * second while the database cannot be reached; a migration that fails for good stops there (one ERROR, and
+ * readiness's {@code database} entry says why). Then the pooled reactive client serves registrations and
+ * {@link DatabaseHealth} checks the server on a connection of its own. While it is not migrated or the
  * last check failed, {@link #store()} fails with {@link UserStore.Unavailable} and registration answers 503
  * before any hashing. An embedded PostgreSQL that dies is started again ({@link EmbeddedRestarts}).
  */
@@ -28,8 +30,11 @@ public final class Database {
   private static final Logger log = LogManager.getLogger(Database.class);
   private static final long RETRY_MILLIS = 1_000;
   private static final int POOL_WAIT_QUEUE = 1_024;
+  private static final long REHEARSAL_MILLIS = 10_000;
 
   private final Vertx vertx;
+  /** Where a registration's database path is walked once before the first user's (null: not at all). */
+  private final Vertx rehearsal;
   private final DatabaseConfig config;
   private final Thread starter;
   private volatile boolean closing;
@@ -39,17 +44,24 @@ public final class Database {
   private final DatabaseHealth health;
   private volatile EmbeddedRestarts restarts;
 
-  private Database(Vertx vertx, DatabaseConfig config) {
+  private Database(Vertx vertx, Vertx rehearsal, DatabaseConfig config) {
     this.vertx = vertx;
+    this.rehearsal = rehearsal;
     this.config = config;
     this.health = new DatabaseHealth(vertx, config.timeouts().checkIntervalMillis(), this::checkFailed);
     this.starter = new Thread(this::bringUp, "database-start");
     this.starter.setDaemon(true);
   }
 
-  /** The database, not started yet: until {@link #start()}, registrations get 503. Meters: {@link DatabaseMetrics}. */
-  public static Database create(Vertx vertx, DatabaseConfig config) {
-    return new Database(vertx, config);
+  /**
+   * The database, not started yet: until {@link #start()}, registrations get 503. Meters: {@link DatabaseMetrics}.
+   *
+   * @param vertx the instance whose event loops serve registrations
+   * @param rehearsal another instance, whose loop walks a registration's database path once before the store
+   *     opens (classes, first compilations), so no traffic loop pays for it; null for no rehearsal
+   */
+  public static Database create(Vertx vertx, Vertx rehearsal, DatabaseConfig config) {
+    return new Database(vertx, rehearsal, config);
   }
 
   /** True while the database is migrated and its last health check succeeded. */
@@ -131,11 +143,15 @@ public final class Database {
             // The wait is bounded by BoundedQueries (REGISTER_DB_POOL_WAIT_MS), not by the pool: see there why.
             .setConnectionTimeout(0))
         .with(new NetClientOptions().setConnectTimeout(timeouts.connectMillis()))
+        .withConnectHandler(connection -> {
+          PostgresNotices.handle(connection);
+          connection.close(); // hands it to the pool
+        })
         .connectingTo(connect)
         .using(vertx)
         .build();
     checkTarget = connect;
-    migrate(0);
+    migrate(new Migrations(Migrations.dataSource(connect, timeouts.connectMillis(), timeouts.migrationSeconds())));
   }
 
   private volatile PgConnectOptions checkTarget;
@@ -162,41 +178,88 @@ public final class Database {
         Path pgLog = EmbeddedDatabase.currentLogFile(config.dataDir());
         log.warn("Cannot start the embedded PostgreSQL on {}: {}; retrying in 5 s. Its log {} ends: {}",
             config.dataDir().toAbsolutePath(), e.getMessage(), pgLog, EmbeddedDatabase.lastLogLines(pgLog, 5));
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!closing && System.nanoTime() < until) {
-          try {
-            Thread.sleep(100);
-          } catch (InterruptedException interrupted) {
-            return null;
-          }
+        if (!pause(TimeUnit.SECONDS.toMillis(5))) {
+          return null;
         }
       }
     }
     return null;
   }
 
-  private void migrate(int attempt) {
-    if (closing) {
+  /** On the start thread: migrates, trying again every second while that may pass; then opens the store. */
+  private void migrate(Migrations migrations) {
+    for (int attempt = 0; !closing; attempt++) {
+      health.notReady("migrating the schema");
+      try {
+        Migrations.Outcome outcome = migrations.migrate();
+        rehearse();
+        BoundedQueries queries = new BoundedQueries(vertx, pool, config.timeouts().poolWaitMillis(),
+            config.timeouts().queryMillis());
+        store = new UserStore(queries);
+        health.start(checkTarget);
+        awaitFirstCheck();
+        log.info("Database ready in {} ms: {}, {}", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos),
+            where, outcome.describe());
+        return;
+      } catch (Migrations.Failed failed) {
+        health.notReady("schema migration failed: " + failed.getMessage());
+        log.error("Schema migration failed, so POST /user/register answers 503 until the script or the database is"
+            + " fixed and the service restarted (the page and everything else keep working): {}", failed.getMessage());
+        return;
+      } catch (RuntimeException notYet) {
+        String why = MigrationFailures.oneLine(notYet.getMessage());
+        health.notReady("schema migration failing: " + why);
+        if (attempt == 0 || attempt % 30 == 0) {
+          log.warn("Database not ready ({}); retrying every {} ms", why, RETRY_MILLIS);
+        }
+        if (!pause(RETRY_MILLIS)) {
+          return;
+        }
+      }
+    }
+  }
+
+  /**
+   * {@link UserStore#rehearse} on a one-connection pool of the rehearsal instance, rolled back. A rehearsal
+   * that fails (the database went away meanwhile) costs nothing but the warm-up: the health check tells.
+   */
+  private void rehearse() {
+    if (rehearsal == null) {
       return;
     }
-    Future<Void> done = Future.succeededFuture();
-    BoundedQueries queries = new BoundedQueries(vertx, pool, config.timeouts().poolWaitMillis(),
-        config.timeouts().queryMillis());
-    for (String statement : UserStore.MIGRATION) {
-      done = done.compose(v -> queries.read(c -> c.query(statement).execute()).mapEmpty());
+    Pool once = PgBuilder.pool().with(new PoolOptions().setName("rehearsal").setMaxSize(1))
+        .with(new NetClientOptions().setConnectTimeout(config.timeouts().connectMillis()))
+        .connectingTo(checkTarget).using(rehearsal).build();
+    try {
+      UserStore.rehearse(BoundedQueries.rehearsal(rehearsal, once, REHEARSAL_MILLIS)).toCompletionStage()
+          .toCompletableFuture().get(2 * REHEARSAL_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      log.info("The database path was not rehearsed ({}); the first registrations may be slower", e.toString());
+    } finally {
+      once.close();
     }
-    done.onSuccess(v -> {
-      store = new UserStore(queries);
-      health.start(checkTarget);
-      log.info("Database ready in {} ms: {}, schema migrated",
-          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos), where);
-    }).onFailure(err -> {
-      health.notReady("schema migration failing: " + err);
-      if (attempt == 0 || attempt % 30 == 0) {
-        log.warn("Database not ready ({}); retrying every {} ms", err.toString(), RETRY_MILLIS);
+  }
+
+  /** "Database ready" means a registration can be stored: the first health check has passed (or said why not). */
+  private void awaitFirstCheck() {
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2L * config.timeouts().checkIntervalMillis());
+    while (!health.up() && !closing && System.nanoTime() < until) {
+      pause(5);
+    }
+  }
+
+  /** Sleeps up to {@code millis} in steps, false as soon as closing (or interrupted). */
+  private boolean pause(long millis) {
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    while (!closing && System.nanoTime() < until) {
+      try {
+        Thread.sleep(Math.min(100, millis));
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+        return false;
       }
-      vertx.setTimer(RETRY_MILLIS, id -> migrate(attempt + 1));
-    });
+    }
+    return !closing;
   }
 
   /** Closes the pool and stops the embedded PostgreSQL (waiting for a start in progress first). */

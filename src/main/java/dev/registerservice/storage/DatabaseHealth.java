@@ -104,8 +104,9 @@ public final class DatabaseHealth {
       synchronized (this) {
         if (got.succeeded() && (stopped || result.future().isComplete())) {
           got.result().close();
-        } else if (got.succeeded()) {
+        } else if (got.succeeded() && connection != got.result()) {
           connection = got.result();
+          PostgresNotices.handle(connection);
         }
       }
     });

@@ -18,28 +18,6 @@ import io.vertx.sqlclient.Tuple;
  * the same way, and a token can never create two users.
  */
 public final class UserStore {
-  /** Idempotent: every start runs it; concurrent starts may race, and a failed run is retried. */
-  static final String[] MIGRATION = {
-      """
-      CREATE TABLE IF NOT EXISTS users (
-        id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        username      TEXT NOT NULL,
-        email         TEXT NOT NULL,
-        password_hash TEXT NOT NULL,
-        country       CHAR(2) NOT NULL,
-        created_at    TIMESTAMPTZ NOT NULL DEFAULT now()
-      )""",
-      "CREATE UNIQUE INDEX IF NOT EXISTS users_username_lower_key ON users (lower(username))",
-      "CREATE UNIQUE INDEX IF NOT EXISTS users_email_lower_key ON users (lower(email))",
-      """
-      CREATE TABLE IF NOT EXISTS submissions (
-        token      TEXT PRIMARY KEY,
-        user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-        created_at TIMESTAMPTZ NOT NULL DEFAULT now()
-      )""",
-      // What the request that used the token asked for (RequestFingerprint): a repeat must ask the same.
-      "ALTER TABLE submissions ADD COLUMN IF NOT EXISTS fingerprint TEXT",
-  };
   /**
    * A conflict on either unique index inserts nothing and returns no row, rather than failing: a taken name
    * is an expected answer, not an error for PostgreSQL's log. A concurrent insert of the same name makes
@@ -138,6 +116,18 @@ public final class UserStore {
 
   UserStore(BoundedQueries queries) {
     this.queries = queries;
+  }
+
+  /**
+   * A registration's statements, run once on {@code queries} (a {@link BoundedQueries#rehearsal}: the insert
+   * rolled back) through the same code as a user's, so that their classes and first compilations are not paid
+   * under a user's request: an insert with a token, and a lookup of that token.
+   */
+  static Future<Void> rehearse(BoundedQueries queries) {
+    UserStore store = new UserStore(queries);
+    String token = "rehearsal-" + java.util.UUID.randomUUID();
+    return store.insert("rehearsal " + token, token + "@rehearsal.invalid", "not a hash", "ZZ", token, "rehearsal")
+        .compose(stored -> store.replay(token, "rehearsal")).mapEmpty();
   }
 
   /**

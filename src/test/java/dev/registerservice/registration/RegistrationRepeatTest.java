@@ -11,6 +11,9 @@ import dev.registerservice.testing.RunningService;
 import dev.registerservice.testing.TestDatabase;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -168,6 +171,70 @@ class RegistrationRepeatTest {
     HttpResponse<String> bad = Registrations.send(
         post("application/json", valid(uniqueName("key")).encode()).header("Idempotency-Key", "\"a\\b\"").build());
     assertThat(bad.statusCode()).isEqualTo(400);
+  }
+
+  /**
+   * The form's token is bounded as the header is (1 to 255 printable ASCII but {@code "} and {@code \}): at the
+   * bound it is stored and replays; past it, or with other characters, the form comes back 400 naming it, with
+   * the values kept and a fresh token, and nothing is stored. An empty field is no token (the pre-rendered page
+   * sends it empty when its script did not run).
+   */
+  @Test
+  void theFormsTokenIsBoundedAsTheHeaderIsAndBeyondItGets400NamingTheField() throws Exception {
+    String longest = "t".repeat(255);
+    String name = uniqueName("bound");
+    assertThat(Registrations.postForm(service.port(), fields(name, longest)).statusCode()).isEqualTo(303);
+    assertThat(storedToken(name)).isEqualTo("form:" + longest);
+    assertThat(Registrations.postForm(service.port(), fields(name, longest)).statusCode()).as("replayed")
+        .isEqualTo(303);
+    assertThat(db.countNamed(name)).isEqualTo(1);
+
+    double invalidBefore = outcome("invalid");
+    List<String> refused = List.of("t".repeat(256), "x".repeat(300), "caf\u00e9", "a\u007fb", "a\"b", "a\\b",
+        "tab\there", "line\nbreak");
+    for (String token : refused) {
+      String other = uniqueName("refused");
+      HttpResponse<String> answer = Registrations.postForm(service.port(), fields(other, token));
+      assertThat(answer.statusCode()).as(token).isEqualTo(400);
+      assertThat(answer.body()).as(token).contains("submission token must be 1 to 255 printable ASCII characters")
+          .contains("value=\"" + other + "\"").contains("name=\"submission\"");
+      assertThat(db.userNamed(other)).as(token).isEmpty();
+    }
+    assertThat(outcome("invalid")).isEqualTo(invalidBefore + refused.size());
+
+    String untokened = uniqueName("empty");
+    assertThat(Registrations.postForm(service.port(), fields(untokened, "")).statusCode()).isEqualTo(303);
+    assertThat(storedToken(untokened)).isNull();
+  }
+
+  @Test
+  void theIdempotencyKeyIsBoundedAtOneTo255Characters() {
+    assertThat(postWithKey("k".repeat(255)).statusCode()).isEqualTo(201);
+    assertThat(postWithKey("\"" + "q".repeat(255) + "\"").statusCode()).as("quoted").isEqualTo(201);
+    for (String key : List.of("k".repeat(256), "", "\"\"", "a\"b")) {
+      HttpResponse<String> answer = postWithKey(key);
+      assertThat(answer.statusCode()).as(key).isEqualTo(400);
+      assertThat(new JsonObject(answer.body()).getJsonObject("errors").getString("Idempotency-Key")).as(key)
+          .isEqualTo("must be a string of 1 to 255 printable ASCII characters");
+    }
+  }
+
+  private static HttpResponse<String> postWithKey(String key) {
+    return Registrations.send(post("application/json", valid(uniqueName("keybound")).encode())
+        .header("Idempotency-Key", key).build());
+  }
+
+  /** The token stored with the user named {@code name}, or null when it was stored without one. */
+  private static String storedToken(String name) throws Exception {
+    try (Connection connection = TestDatabase.connect(db.port());
+        PreparedStatement query = connection.prepareStatement("SELECT s.token FROM users u LEFT JOIN submissions s"
+            + " ON s.user_id = u.id WHERE lower(u.username) = lower(?)")) {
+      query.setString(1, name);
+      try (ResultSet rows = query.executeQuery()) {
+        assertThat(rows.next()).as("a user named " + name).isTrue();
+        return rows.getString(1);
+      }
+    }
   }
 
   @Test

@@ -6,6 +6,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -88,5 +89,16 @@ public final class Scrape {
 
   public Map<String, Double> series() {
     return series;
+  }
+
+  /**
+   * Whether every traffic loop's lag probe has ticked {@code ticks} more times in this scrape than in
+   * {@code since}: stall attribution runs 200 ms after a freeze ends, so once each loop ticked (every 10 ms) a
+   * hundred more times, a stall of the stretch between the two scrapes has been counted.
+   */
+  public boolean everyLoopTickedSince(Scrape since, int ticks) {
+    List<String> loops = since.series().keySet().stream()
+        .filter(series -> series.startsWith("eventloop_lag_seconds_count{")).toList();
+    return !loops.isEmpty() && loops.stream().allMatch(loop -> value(loop) - since.value(loop) >= ticks);
   }
 }

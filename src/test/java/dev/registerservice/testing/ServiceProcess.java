@@ -54,13 +54,25 @@ public final class ServiceProcess implements AutoCloseable {
    * exec-ing its arguments (so the pid stays the JVM's), e.g. one that first enters a cgroup.
    */
   public static ServiceProcess launch(Map<String, String> env, List<String> wrapper) throws IOException {
+    return launch(env, wrapper, null);
+  }
+
+  /**
+   * As {@link #launch(Map, List)}, with {@code extraClasspath} after the jar (when not null): resources a later
+   * release would ship, such as its migration scripts.
+   */
+  public static ServiceProcess launch(Map<String, String> env, List<String> wrapper, Path extraClasspath)
+      throws IOException {
     if (!Files.isRegularFile(JAR)) {
       throw new AssertionError(JAR + " is missing: run the tests with 'mvn verify' (it packages first)");
     }
     int port = freePort();
     int managementPort = freePort();
     List<String> command = new ArrayList<>(wrapper);
-    command.addAll(List.of("java", "-XX:+DisplayVMOutputToStderr", "-jar", JAR.toString()));
+    command.addAll(extraClasspath == null
+        ? List.of("java", "-XX:+DisplayVMOutputToStderr", "-jar", JAR.toString())
+        : List.of("java", "-XX:+DisplayVMOutputToStderr", "-cp", JAR + ":" + extraClasspath,
+            "dev.registerservice.Main"));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("REGISTER_HTTP_HOST", "127.0.0.1");
     builder.environment().put("REGISTER_MANAGEMENT_HOST", "127.0.0.1");
@@ -83,7 +95,15 @@ public final class ServiceProcess implements AutoCloseable {
 
   /** Starts the jar behind {@code wrapper} (see {@link #launch(Map, List)}) and waits until it is ready. */
   public static ServiceProcess start(Map<String, String> env, List<String> wrapper) throws IOException {
-    ServiceProcess service = launch(env, wrapper);
+    return started(launch(env, wrapper));
+  }
+
+  /** Starts the jar with {@code extraClasspath} after it ({@link #launch(Map, List, Path)}), waits until ready. */
+  public static ServiceProcess start(Map<String, String> env, Path extraClasspath) throws IOException {
+    return started(launch(env, List.of(), extraClasspath));
+  }
+
+  private static ServiceProcess started(ServiceProcess service) {
     Awaitility.await().atMost(Duration.ofSeconds(30))
         .until(() -> service.output().stream().anyMatch(line -> line.contains("Ready in")) || !service.process.isAlive());
     if (!service.process.isAlive()) {

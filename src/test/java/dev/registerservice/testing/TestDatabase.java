@@ -10,7 +10,10 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -99,6 +102,40 @@ public final class TestDatabase {
   }
 
   public static Connection connect(int port) throws SQLException {
-    return DriverManager.getConnection("jdbc:postgresql://localhost:" + port + "/postgres", "postgres", "");
+    return connect(port, "postgres");
+  }
+
+  public static Connection connect(int port, String database) throws SQLException {
+    return DriverManager.getConnection("jdbc:postgresql://localhost:" + port + "/" + database, "postgres", "");
+  }
+
+  /** A new, empty database on this server, named {@code prefix} and a unique suffix: a test's own schema. */
+  public String newDatabase(String prefix) {
+    String name = prefix + "_" + Long.toString(System.nanoTime(), 36);
+    try (Connection admin = connect(port); Statement sql = admin.createStatement()) {
+      sql.execute("CREATE DATABASE " + name);
+    } catch (SQLException e) {
+      throw new AssertionError(e);
+    }
+    return name;
+  }
+
+  /** The first column of every row {@code query} returns on {@code database}, as text. */
+  public List<String> rows(String database, String query) {
+    List<String> rows = new ArrayList<>();
+    try (Connection connection = connect(port, database);
+        Statement sql = connection.createStatement(); ResultSet result = sql.executeQuery(query)) {
+      while (result.next()) {
+        rows.add(result.getString(1));
+      }
+    } catch (SQLException e) {
+      throw new AssertionError(query + ": " + e, e);
+    }
+    return rows;
+  }
+
+  /** The value for {@code REGISTER_DB_URL} that names {@code database} on this server. */
+  public String url(String database) {
+    return "postgresql://postgres@localhost:" + port + "/" + database;
   }
 }
