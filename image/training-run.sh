@@ -20,9 +20,10 @@ else
   ARCHIVE=$DIR/register-service.jsa; MAKE=-XX:ArchiveClassesAtExit=$ARCHIVE; USE=-XX:SharedArchiveFile=$ARCHIVE
 fi
 LOG=$(mktemp)
-# Loopback ports inside the build; no database (GET needs none); no drain delay on the SIGTERM.
-env REGISTER_DB_EMBEDDED=false REGISTER_HTTP_HOST=127.0.0.1 REGISTER_HTTP_PORT="${TRAINING_HTTP_PORT:-18080}" \
-  REGISTER_MANAGEMENT_HOST=127.0.0.1 REGISTER_MANAGEMENT_PORT="${TRAINING_MANAGEMENT_PORT:-19090}" \
+# Loopback ports the kernel picks (port 0: a build step shares the build host's network, where a fixed port may
+# be taken; the warm-up reads the port it got); no database (GET needs none); no drain delay on the SIGTERM.
+env REGISTER_DB_EMBEDDED=false REGISTER_HTTP_HOST=127.0.0.1 REGISTER_HTTP_PORT="${TRAINING_HTTP_PORT:-0}" \
+  REGISTER_MANAGEMENT_HOST=127.0.0.1 REGISTER_MANAGEMENT_PORT="${TRAINING_MANAGEMENT_PORT:-0}" \
   REGISTER_SHUTDOWN_DRAIN_DELAY_SECONDS=0 REGISTER_WARMUP_REQUESTS="${TRAINING_REQUESTS:-20000}" \
   java "$@" "$MAKE" -jar "$JAR" >"$LOG" 2>&1 &
 pid=$!

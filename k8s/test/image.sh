@@ -101,7 +101,12 @@ build() {
 # The build stage gets a tag of its own, so that pruning dangling images (vfs stores every layer as
 # a full copy) keeps the Maven layers cached for the next run.
 build --target build -t localhost/register-service:build-stage
+# The training run inside the build shares this host's network: a process on 18080 (the port it once used)
+# must not fail it. Held for the whole build (when 18080 is free; when taken, something already holds it).
+node -e 'require("net").createServer().listen(18080, "127.0.0.1")' 2>/dev/null &
+holder=$!
 build -t "$image"
+kill "$holder" 2>/dev/null || true
 podman image prune -f >/dev/null
 echo "   built in $(( $(date +%s) - start )) s"
 # The SBOM: the label names a file in the image that is CycloneDX JSON naming the Netty and Vert.x in the jar.

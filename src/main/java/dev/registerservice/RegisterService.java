@@ -3,6 +3,7 @@ package dev.registerservice;
 import dev.registerservice.config.ConfigLoader;
 import dev.registerservice.config.ServiceConfig;
 import dev.registerservice.http.TrafficVerticle;
+import dev.registerservice.internal.Internals;
 import dev.registerservice.management.ManagementServer;
 import dev.registerservice.metrics.AbortLogSummary;
 import dev.registerservice.metrics.PrometheusHygiene;
@@ -11,6 +12,7 @@ import dev.registerservice.stall.LoopWatch;
 import dev.registerservice.storage.Database;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.ChannelPipeline;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -111,7 +113,8 @@ public final class RegisterService {
     Future<ManagementServer> managed = listening.compose(servers -> listenOnManagement(management, parts));
     Future<RegisterService> started = managed
         .compose(managementServer -> StartupWarmup.start(config.http().host(),
-            listening.result().get(0).actualPort(), config.http().warmupRequests()))
+            listening.result().get(0).actualPort(), config.http().warmupRequests(), config.management().host(),
+            managementServer.port()))
         .map(warmedUp -> ready(parts, traffic, management, listening.result(), managed.result(), shuttingDown));
     return started.recover(err -> {
       parts.close();
@@ -126,7 +129,8 @@ public final class RegisterService {
       AtomicBoolean shuttingDown) {
     ServiceConfig config = parts.config();
     return deployTraffic(traffic, config.http().loops(), () -> new TrafficVerticle(config.http(), config.limits(),
-        config.eventLoops(), parts.routes(), parts.connections(), parts.openConnections(), shuttingDown::get))
+        config.eventLoops(), parts.routes(), parts.connections(), parts.openConnections(), shuttingDown::get,
+        parts.trafficAccepts()))
         .recover(err -> Future.failedFuture(new StartupException("cannot listen on traffic port "
             + config.http().host() + ":" + config.http().port() + ": " + err.getMessage())));
   }
@@ -135,7 +139,12 @@ public final class RegisterService {
     ServiceConfig config = parts.config();
     return ManagementServer.start(management, config.management().host(), config.management().port(),
         parts.registry(), parts.readiness(), config.eventLoops().readyMaxLagMs(), parts.loopWatch()::anyLoopStalled,
-        parts.loopWatch()::worstRecentP99Millis)
+        parts.loopWatch()::worstRecentP99Millis, connection -> {
+          ChannelPipeline pipeline = Internals.pipelineOf(connection);
+          if (pipeline != null) {
+            parts.managementAccepts().watch(pipeline);
+          }
+        })
         .recover(err -> Future.failedFuture(new StartupException("cannot listen on management port "
             + config.management().host() + ":" + config.management().port() + ": " + err.getMessage())));
   }
@@ -155,6 +164,7 @@ public final class RegisterService {
     GracefulShutdown shutdown = new GracefulShutdown(management, parts.readiness(), shuttingDown, servers,
         parts.inFlight(), parts.openConnections(), config.shutdown().drainDelaySeconds(),
         config.shutdown().timeoutSeconds());
+    log.info("Connections: {}", parts.connectionCap().describe());
     log.info("Listening: traffic on {}:{} ({} event loops, transport {}), management on {}:{}; config from {};"
             + " page {} bytes in {}-byte chunks",
         config.http().host(), servers.get(0).actualPort(), config.http().loops(),

@@ -9,9 +9,11 @@ import dev.registerservice.http.RegistrationHandler;
 import dev.registerservice.http.ResponseTracker;
 import dev.registerservice.http.RouteTable;
 import dev.registerservice.internal.Internals;
+import dev.registerservice.process.FileDescriptors;
 import dev.registerservice.management.Readiness;
 import dev.registerservice.metrics.AbortMetrics;
 import dev.registerservice.metrics.BuildInfo;
+import dev.registerservice.metrics.ConnectionLimitMetrics;
 import dev.registerservice.metrics.ConnectionMetrics;
 import dev.registerservice.metrics.RequestMetrics;
 import dev.registerservice.metrics.ResponseMetrics;
@@ -22,6 +24,8 @@ import dev.registerservice.registration.RegistrationMetrics;
 import dev.registerservice.stall.LoopWatch;
 import dev.registerservice.storage.Database;
 import dev.registerservice.storage.DatabaseMetrics;
+import dev.registerservice.transport.AcceptGate;
+import dev.registerservice.transport.ConnectionCap;
 import dev.registerservice.transport.OpenConnections;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
@@ -43,7 +47,8 @@ import io.vertx.core.http.HttpMethod;
  */
 record ServiceParts(ServiceConfig config, PrometheusMeterRegistry registry, MeterRegistry processMeters,
     CompositeMeterRegistry trafficMeters, RegisterPage page, ResponseTracker inFlight,
-    OpenConnections openConnections, ConnectionMetrics connections, HashingPool hashing, Database database,
+    OpenConnections openConnections, ConnectionCap connectionCap, ConnectionMetrics connections,
+    AcceptGate trafficAccepts, AcceptGate managementAccepts, HashingPool hashing, Database database,
     AbortMetrics aborts, RouteTable routes, LoopWatch loopWatch, Readiness readiness) {
 
   static ServiceParts build(ServiceConfig config, Vertx traffic, Vertx management, PrometheusMeterRegistry registry) {
@@ -53,9 +58,13 @@ record ServiceParts(ServiceConfig config, PrometheusMeterRegistry registry, Mete
 
     RegisterPage page = RegisterPage.render(config.page().bodyBytes(), config.page().chunkSize());
     ResponseTracker inFlight = new ResponseTracker();
-    OpenConnections openConnections = new OpenConnections();
+    ConnectionCap cap = ConnectionCap.of(config.limits().maxConnections(), FileDescriptors.limit(),
+        config.limits().fdReserve());
+    OpenConnections openConnections = new OpenConnections(cap.effective());
     ConnectionMetrics connections = new ConnectionMetrics(openConnections::count);
     connections.bindTo(trafficMeters);
+    ConnectionLimitMetrics limits = new ConnectionLimitMetrics(cap.effective());
+    limits.bindTo(processMeters);
     AccessLog accessLog = new AccessLog(config.http().accessLog());
 
     HashingPool hashing = HashingPool.start(config.registration());
@@ -79,8 +88,9 @@ record ServiceParts(ServiceConfig config, PrometheusMeterRegistry registry, Mete
     loopWatch.bindTo(processMeters);
     Readiness readiness = new Readiness();
     readiness.database(database::status);
-    return new ServiceParts(config, registry, processMeters, trafficMeters, page, inFlight, openConnections,
-        connections, hashing, database, aborts, table.build(requests, aborts), loopWatch, readiness);
+    return new ServiceParts(config, registry, processMeters, trafficMeters, page, inFlight, openConnections, cap,
+        connections, AcceptGate.traffic(openConnections, connections, limits), AcceptGate.management(limits), hashing,
+        database, aborts, table.build(requests, aborts), loopWatch, readiness);
   }
 
   private static void bindProcessMeters(MeterRegistry meters, String transport) {

@@ -75,9 +75,32 @@ public final class StartupWarmup {
     return host;
   }
 
-  /** Runs the warm-up on a thread of its own; completes with the count of requests answered as expected. */
-  public static Future<Integer> start(String bindHost, int port, int requests) {
-    return Startup.onOwnThread("startup-warmup", () -> run(bindHost, port, requests));
+  /**
+   * Runs the warm-up on a thread of its own; completes with the count of requests answered as expected. First,
+   * whatever the count, one {@code GET /health/live} to the management port: its first connection installs the
+   * watch on its failed accepts ({@code AcceptGate}) before any probe or scrape arrives, and loads its path.
+   */
+  public static Future<Integer> start(String bindHost, int port, int requests, String managementHost,
+      int managementPort) {
+    return Startup.onOwnThread("startup-warmup", () -> {
+      probeManagement(managementHost, managementPort);
+      return run(bindHost, port, requests);
+    });
+  }
+
+  private static void probeManagement(String bindHost, int port) {
+    String host = target(bindHost);
+    String hostHeader = host.contains(":") ? "[" + host + "]" : host;
+    byte[] request = ("GET /health/live HTTP/1.1\r\nHost: " + hostHeader + "\r\nConnection: close\r\nUser-Agent:"
+        + " register-service-warmup\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    try {
+      int status = fetch(host, port, request, new byte[4096]);
+      if (status != 200) {
+        log.warn("The management port's own check at start answered {} (expected 200)", status);
+      }
+    } catch (IOException e) {
+      log.warn("The management port's own check at start failed: {}", e.toString());
+    }
   }
 
   /**

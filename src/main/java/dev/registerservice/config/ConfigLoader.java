@@ -110,6 +110,7 @@ public final class ConfigLoader {
   private ServiceConfig.Limits limits() {
     return new ServiceConfig.Limits(
         values.intIn(Setting.MAX_CONNECTIONS, 1, 1_000_000),
+        values.intIn(Setting.FD_RESERVE, 16, 1_000_000),
         values.intIn(Setting.HEADER_TIMEOUT_SECONDS, 0, 3_600),
         values.intIn(Setting.IDLE_TIMEOUT_SECONDS, 0, 86_400),
         values.intIn(Setting.WRITE_TIMEOUT_SECONDS, 0, 86_400));

@@ -74,7 +74,13 @@ public record ServiceConfig(
   }
 
   /** Per-connection limits against clients that hold resources; a timeout of 0 is off. */
-  public record Limits(int maxConnections, int headerTimeoutSeconds, int idleTimeoutSeconds,
+  /**
+   * @param maxConnections traffic connections open at once, at most (lowered at start when the process's
+   *     file-descriptor limit minus {@code fdReserve} is smaller)
+   * @param fdReserve file descriptors kept for everything but traffic connections: the management port, the
+   *     database, log and jar files, the embedded PostgreSQL's pipes
+   */
+  public record Limits(int maxConnections, int fdReserve, int headerTimeoutSeconds, int idleTimeoutSeconds,
       int writeTimeoutSeconds) {
   }
 

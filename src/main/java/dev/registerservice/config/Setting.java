@@ -13,6 +13,7 @@ public enum Setting {
   WRITE_TIMEOUT_SECONDS("REGISTER_WRITE_TIMEOUT_SECONDS", "http.writeTimeoutSeconds", "30"),
   HEADER_TIMEOUT_SECONDS("REGISTER_HEADER_TIMEOUT_SECONDS", "http.headerTimeoutSeconds", "10"),
   MAX_CONNECTIONS("REGISTER_MAX_CONNECTIONS", "http.maxConnections", "16384"),
+  FD_RESERVE("REGISTER_FD_RESERVE", "http.fdReserve", "256"),
   TRANSPORT("REGISTER_TRANSPORT", "transport", "epoll"),
   MANAGEMENT_HOST("REGISTER_MANAGEMENT_HOST", "management.host", "0.0.0.0"),
   MANAGEMENT_PORT("REGISTER_MANAGEMENT_PORT", "management.port", "9090"),

@@ -78,17 +78,10 @@ public final class Internals {
   }
 
   /**
-   * The Netty pipeline of a traffic connection, after setting its write-queue size once (rather than per
-   * response). Vert.x 5 has no public access to a connection's pipeline; the per-connection handlers
-   * ({@link ConnectionHandlers}) and the strict decoder need it.
+   * The Netty pipeline of a Vert.x connection, or null for a connection that is not one of ours. Vert.x 5 has no
+   * public access to a connection's pipeline; the per-connection handlers ({@link ConnectionHandlers}), the
+   * strict decoder and the listening sockets' gates need it.
    */
-  public static ChannelPipeline pipelineOf(HttpConnection connection, int writeQueueBytes) {
-    VertxConnection conn = (VertxConnection) connection;
-    conn.doSetWriteQueueMaxSize(writeQueueBytes);
-    return conn.channelHandlerContext().pipeline();
-  }
-
-  /** The pipeline of a Vert.x connection, or null for a connection that is not one of ours. */
   public static ChannelPipeline pipelineOf(HttpConnection connection) {
     return connection instanceof VertxConnection conn ? conn.channelHandlerContext().pipeline() : null;
   }

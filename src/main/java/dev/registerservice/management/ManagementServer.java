@@ -2,7 +2,9 @@ package dev.registerservice.management;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -27,8 +29,10 @@ public final class ManagementServer {
     this.server = server;
   }
 
+  /** @param connections called with each new connection (the accept-failure watch) */
   public static Future<ManagementServer> start(Vertx vertx, String host, int port, PrometheusMeterRegistry registry,
-      Readiness readiness, int readyMaxLagMillis, BooleanSupplier stalled, DoubleSupplier recentP99Millis) {
+      Readiness readiness, int readyMaxLagMillis, BooleanSupplier stalled, DoubleSupplier recentP99Millis,
+      Handler<HttpConnection> connections) {
     HealthChecks live = HealthChecks.create(vertx)
         .register("management-loop", promise -> promise.complete(io.vertx.ext.healthchecks.Status.OK()));
     HealthChecks ready = HealthChecks.create(vertx);
@@ -42,6 +46,7 @@ public final class ManagementServer {
     router.get("/health/ready").handler(ctx -> respond(ctx, ready));
     // Scrapers and kubelet probes speak HTTP/1.1; an h2c upgrade offer (Java's HttpClient sends one) is ignored.
     return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setHttp2ClearTextEnabled(false))
+        .connectionHandler(connections)
         .requestHandler(router)
         .listen()
         .map(ManagementServer::new);

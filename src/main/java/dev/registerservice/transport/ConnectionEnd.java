@@ -40,11 +40,28 @@ final class ConnectionEnd {
     }
   }
 
-  /** A write is passed down with {@code promise}. */
-  void wrote(ChannelPromise promise) {
-    if (!promise.isVoid()) {
-      lastWrite = promise;
+  /**
+   * A write is passed down with {@code promise}; {@code ending}: it is a response's last. Once a response's
+   * last write has succeeded it is dropped (it carries no errno): an idle keep-alive connection keeps no
+   * promise, nor the request context Vert.x hangs on it.
+   */
+  void wrote(ChannelPromise promise, boolean ending) {
+    if (promise.isVoid()) {
+      return;
     }
+    lastWrite = promise;
+    if (ending) {
+      promise.addListener(written -> {
+        if (written.isSuccess() && lastWrite == written) {
+          lastWrite = null;
+        }
+      });
+    }
+  }
+
+  /** Whether a write is kept for its errno (for tests). */
+  boolean keepsAWrite() {
+    return lastWrite != null;
   }
 
   /** The close our side decided first, or null. */

@@ -3,8 +3,11 @@ package dev.registerservice.transport;
 import dev.registerservice.internal.Internals;
 import dev.registerservice.transport.http1.StrictRequestDecoder;
 import dev.registerservice.config.ServiceConfig;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.WriteBufferWaterMark;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import java.util.Map;
@@ -35,12 +38,18 @@ import java.util.function.LongPredicate;
  */
 public final class ConnectionHandlers {
   private static final String RESPONSE_ABORTS = "responseAborts";
-  private final ServiceConfig.Limits limits;
   private final ConnectionRecorder recorder;
   private final OpenConnections open;
   private final BooleanSupplier shuttingDown;
+  private final AcceptGate acceptGate;
   private final HttpServerOptions options;
-  private final int writeQueueBytes;
+  /** The write queue's bounds, one for every connection (Vert.x's setter makes one per connection). */
+  private final WriteBufferWaterMark writeQueue;
+  /**
+   * Netty's default receive-buffer sizing (adaptive, at most 16 reads per wake-up as epoll's default), one for
+   * every connection rather than one each: it holds no per-connection state (its handles do).
+   */
+  private static final RecvByteBufAllocator RECEIVE = new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(16);
   private final long headerTimeoutNanos;
   private final long idleTimeoutNanos;
   private final long writeTimeoutNanos;
@@ -53,16 +62,19 @@ public final class ConnectionHandlers {
    * @param options the traffic server's options, which the strict decoder takes its limits from
    * @param writeQueueBytes the connection's write-queue size, set once here rather than per response
    * @param stalled whether a loop late by so many nanoseconds was stalled: that time is left out of deadlines
+   * @param acceptGate the traffic port's listening-socket gate (the cap, failed accepts), installed from its first
+   *     connection
    */
   public ConnectionHandlers(ServiceConfig.Limits limits, ConnectionRecorder recorder, OpenConnections open,
-      BooleanSupplier shuttingDown, HttpServerOptions options, int writeQueueBytes, LongPredicate stalled) {
+      BooleanSupplier shuttingDown, HttpServerOptions options, int writeQueueBytes, LongPredicate stalled,
+      AcceptGate acceptGate) {
+    this.acceptGate = acceptGate;
     this.stalled = stalled;
-    this.limits = limits;
     this.recorder = recorder;
     this.open = open;
     this.shuttingDown = shuttingDown;
     this.options = options;
-    this.writeQueueBytes = writeQueueBytes;
+    this.writeQueue = new WriteBufferWaterMark(writeQueueBytes / 2, writeQueueBytes);
     this.headerTimeoutNanos = TimeUnit.SECONDS.toNanos(limits.headerTimeoutSeconds());
     this.idleTimeoutNanos = TimeUnit.SECONDS.toNanos(limits.idleTimeoutSeconds());
     this.writeTimeoutNanos = TimeUnit.SECONDS.toNanos(limits.writeTimeoutSeconds());
@@ -71,7 +83,7 @@ public final class ConnectionHandlers {
 
   /** Vert.x calls its connection handler before the first byte is read, so nothing is decoded yet. */
   public void install(HttpConnection connection) {
-    install(Internals.pipelineOf(connection, writeQueueBytes));
+    install(Internals.pipelineOf(connection));
   }
 
   /**
@@ -81,6 +93,9 @@ public final class ConnectionHandlers {
    * ({@link CloseReason}, {@link InboundGate.Discard}) and channel attributes.
    */
   void install(ChannelPipeline pipeline) {
+    acceptGate.watch(pipeline);
+    // Shared, where Vert.x and Netty would make one per connection: both are settings, not state.
+    pipeline.channel().config().setWriteBufferWaterMark(writeQueue).setRecvByteBufAllocator(RECEIVE);
     ConnectionSweep sweep = sweepPeriodNanos == 0 ? null
         : sweeps.computeIfAbsent(pipeline.channel().eventLoop(), loop -> new ConnectionSweep(loop, sweepPeriodNanos, stalled));
     pipeline.replace(Internals.DECODER, Internals.DECODER, new StrictRequestDecoder(options));
@@ -89,7 +104,7 @@ public final class ConnectionHandlers {
       pipeline.addBefore(Internals.DECODER, "headerTimeout", new HeaderTimeout(headerTimeoutNanos, sweep));
     }
     pipeline.addBefore(Internals.HANDLER, "connectionTracker",
-        new ConnectionTracker(recorder, open, shuttingDown, limits.maxConnections()));
+        new ConnectionTracker(recorder, open, shuttingDown));
     if (!pipeline.channel().isOpen()) {
       // Over the connection cap: closed at once, nothing more to install.
       return;

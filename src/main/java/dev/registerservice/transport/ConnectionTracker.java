@@ -7,6 +7,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AttributeKey;
 import io.vertx.core.Promise;
 import java.util.function.BooleanSupplier;
@@ -34,19 +35,16 @@ final class ConnectionTracker extends ChannelDuplexHandler {
   private final ConnectionRecorder recorder;
   private final OpenConnections open;
   private final BooleanSupplier shuttingDown;
-  private final long maxConnections;
   private ChannelHandlerContext ctx;
   private ConnectionEnd end;
   private boolean counted;
   private boolean lingerOnClose;
 
-  /** @param maxConnections more open connections than this, this one included, and it is refused at accept */
-  ConnectionTracker(ConnectionRecorder recorder, OpenConnections open, BooleanSupplier shuttingDown,
-      long maxConnections) {
+  /** @param open the open connections: more than its cap, this one included, and this one is refused at accept */
+  ConnectionTracker(ConnectionRecorder recorder, OpenConnections open, BooleanSupplier shuttingDown) {
     this.recorder = recorder;
     this.open = open;
     this.shuttingDown = shuttingDown;
-    this.maxConnections = maxConnections;
   }
 
   /** How this connection is ending so far. */
@@ -61,7 +59,10 @@ final class ConnectionTracker extends ChannelDuplexHandler {
     end = new ConnectionEnd(!(ctx.channel() instanceof UnixChannel));
     counted = true;
     recorder.accepted();
-    if (open.add(this) > maxConnections) {
+    // A connection the accept gate let through is within the cap; one accepted before the gate was installed
+    // (the port's first connections) is checked here.
+    boolean admitted = ctx.channel().attr(AcceptGate.PENDING).getAndSet(null) != null;
+    if (open.add(this, admitted) > open.cap() && !admitted) {
       decided(CloseReason.OVERLOAD);
       ctx.close();
     }
@@ -118,7 +119,7 @@ final class ConnectionTracker extends ChannelDuplexHandler {
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    end.wrote(promise);
+    end.wrote(promise, msg instanceof LastHttpContent);
     ctx.write(msg, promise);
   }
 

@@ -14,14 +14,39 @@ import java.util.concurrent.atomic.AtomicLong;
  * what its timeout left: Vert.x's {@code HttpServer.shutdown(timeout)} neither waits for them nor closes them.
  */
 public final class OpenConnections {
+  private final long cap;
   private final Set<ConnectionTracker> trackers = ConcurrentHashMap.newKeySet();
   private final AtomicLong count = new AtomicLong();
+  /** Accepted and let through by the {@link AcceptGate}, not yet counted open by their tracker. */
+  private final AtomicLong pending = new AtomicLong();
   private final List<Promise<Void>> awaitingNone = new CopyOnWriteArrayList<>();
 
+  /** @param cap more than this many open, and a new connection is closed at accept ({@link ConnectionCap}) */
+  public OpenConnections(long cap) {
+    this.cap = cap;
+  }
+
+  /** The cap: more connections than this, and a new one is closed at accept. */
+  public long cap() {
+    return cap;
+  }
+
+  long pending() {
+    return pending.get();
+  }
+
+  void pendingAdded() {
+    pending.incrementAndGet();
+  }
+
   /** Counts {@code tracker}'s connection open; returns how many are open now, this one included. */
-  long add(ConnectionTracker tracker) {
+  long add(ConnectionTracker tracker, boolean wasPending) {
     trackers.add(tracker);
-    return count.incrementAndGet();
+    long now = count.incrementAndGet();
+    if (wasPending) {
+      pending.decrementAndGet();
+    }
+    return now;
   }
 
   void remove(ConnectionTracker tracker) {

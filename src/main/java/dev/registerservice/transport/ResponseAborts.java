@@ -27,8 +27,11 @@ import java.util.Arrays;
 final class ResponseAborts extends ChannelDuplexHandler {
   /** Found on the channel ({@link ConnectionTracker#KEY}), installed before this handler. */
   private ConnectionTracker tracker;
-  /** Requests decoded whose response's last write has not been made yet, oldest (the one answered) first. */
-  private final ArrayDeque<PendingResponse> open = new ArrayDeque<>(2);
+  /**
+   * Requests decoded whose response's last write has not been made yet, oldest (the one answered) first; null
+   * while there is none (an idle keep-alive connection holds no queue).
+   */
+  private ArrayDeque<PendingResponse> open;
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
@@ -37,6 +40,9 @@ final class ResponseAborts extends ChannelDuplexHandler {
 
   /** The route table dispatched the oldest request not yet dispatched; its aborts go to {@code recorder}. */
   void answering(AbortRecorder recorder) {
+    if (open == null) {
+      return;
+    }
     for (PendingResponse pending : open) {
       if (!pending.dispatched) {
         pending.dispatched = true;
@@ -52,6 +58,9 @@ final class ResponseAborts extends ChannelDuplexHandler {
       PendingResponse pending = new PendingResponse();
       // A request that failed to decode is answered by Vert.x's invalid-request handler, never dispatched.
       pending.dispatched = request.decoderResult().isFailure();
+      if (open == null) {
+        open = new ArrayDeque<>(2);
+      }
       open.add(pending);
     }
     ctx.fireChannelRead(msg);
@@ -59,12 +68,12 @@ final class ResponseAborts extends ChannelDuplexHandler {
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    PendingResponse pending = open.peekFirst();
+    PendingResponse pending = open == null ? null : open.peekFirst();
     boolean informational = msg instanceof HttpResponse head
         && head.status().codeClass() == HttpStatusClass.INFORMATIONAL;
     if (pending == null || informational || pending.recorder == null) {
       if (pending != null && !informational && msg instanceof LastHttpContent) {
-        open.pollFirst();
+        answered();
       }
       ctx.write(msg, promise);
       return;
@@ -77,23 +86,42 @@ final class ResponseAborts extends ChannelDuplexHandler {
       pending.body(kept, content.content().readableBytes());
     }
     if (msg instanceof LastHttpContent) {
-      open.pollFirst();
+      answered();
       kept.addListener(pending);
     }
     ctx.write(msg, kept);
   }
 
+  /** The body writes the oldest response still keeps (for tests: bounded by the writes in flight). */
+  int keptBodyWrites() {
+    return open == null || open.peekFirst() == null ? 0 : open.peekFirst().bodyCount;
+  }
+
+  /** The oldest request's response has had its last write. */
+  private void answered() {
+    open.pollFirst();
+    if (open.isEmpty()) {
+      open = null;
+    }
+  }
+
   /** Every promise failed in the close, before this runs: what is still open never got its last write. */
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    for (PendingResponse pending : open) {
-      pending.aborted(null);
+    if (open != null) {
+      for (PendingResponse pending : open) {
+        pending.aborted(null);
+      }
+      open = null;
     }
-    open.clear();
     ctx.fireChannelInactive();
   }
 
-  /** One request and its response's writes. */
+  /**
+   * One request and its response's writes. The body's writes complete in order, so the ones that succeeded
+   * are folded into {@link #sentBefore} whenever the kept ones fill their arrays: what is kept is the writes
+   * still in flight (bounded by the write queue), never every write since the response began.
+   */
   private final class PendingResponse implements ChannelFutureListener {
     boolean dispatched;
     AbortRecorder recorder;
@@ -101,17 +129,34 @@ final class ResponseAborts extends ChannelDuplexHandler {
     private ChannelPromise[] bodyWrites;
     private int[] bodySizes;
     private int bodyCount;
+    /** The bytes of the body writes that succeeded and are no longer kept. */
+    private long sentBefore;
 
     void body(ChannelPromise promise, int bytes) {
       if (bodyWrites == null) {
         bodyWrites = new ChannelPromise[4];
         bodySizes = new int[4];
-      } else if (bodyCount == bodyWrites.length) {
+      } else if (bodyCount == bodyWrites.length && compact() == 0) {
         bodyWrites = Arrays.copyOf(bodyWrites, bodyCount * 2);
         bodySizes = Arrays.copyOf(bodySizes, bodyCount * 2);
       }
       bodyWrites[bodyCount] = promise;
       bodySizes[bodyCount++] = bytes;
+    }
+
+    /** Folds the succeeded writes at the front into {@link #sentBefore}; returns how many were folded. */
+    private int compact() {
+      int done = 0;
+      while (done < bodyCount && bodyWrites[done].isSuccess()) {
+        sentBefore += bodySizes[done++];
+      }
+      if (done > 0) {
+        System.arraycopy(bodyWrites, done, bodyWrites, 0, bodyCount - done);
+        System.arraycopy(bodySizes, done, bodySizes, 0, bodyCount - done);
+        Arrays.fill(bodyWrites, bodyCount - done, bodyCount, null);
+        bodyCount -= done;
+      }
+      return done;
     }
 
     @Override
@@ -130,7 +175,7 @@ final class ResponseAborts extends ChannelDuplexHandler {
       if (cause == null) {
         return;
       }
-      long sent = 0;
+      long sent = sentBefore;
       for (int i = 0; i < bodyCount; i++) {
         if (bodyWrites[i].isSuccess()) {
           sent += bodySizes[i];

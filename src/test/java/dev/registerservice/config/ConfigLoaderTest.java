@@ -188,7 +188,7 @@ class ConfigLoaderTest {
       }
       checked++;
     }
-    assertThat(checked).as("whole-number settings").isEqualTo(29);
+    assertThat(checked).as("whole-number settings").isEqualTo(30);
   }
 
   /** The message a value gets, null when it is accepted; Argon2's memory is given room for any parallelism. */
@@ -213,7 +213,7 @@ class ConfigLoaderTest {
     assertThat(config.management()).isEqualTo(new ServiceConfig.Management("0.0.0.0", 9090, true));
     assertThat(config.page()).isEqualTo(new ServiceConfig.Page(4096, 16384));
     assertThat(config.eventLoops()).isEqualTo(new ServiceConfig.EventLoops(10, 100, 0));
-    assertThat(config.limits()).isEqualTo(new ServiceConfig.Limits(16384, 10, 60, 30));
+    assertThat(config.limits()).isEqualTo(new ServiceConfig.Limits(16384, 256, 10, 60, 30));
     assertThat(config.shutdown()).isEqualTo(new ServiceConfig.Shutdown(5, 20));
     assertThat(config.database().timeouts()).isEqualTo(new DatabaseConfig.Timeouts(1000, 2000, 2500, 1000, 300));
     assertThat(config.database().poolSize()).isEqualTo(8);

@@ -50,12 +50,12 @@ class ConnectionEndTest {
   void theLastWritesFailureCarriesTheErrnoThatClosedTheChannel() {
     EmbeddedChannel channel = new EmbeddedChannel();
     ConnectionEnd end = new ConnectionEnd(false);
-    end.wrote(channel.voidPromise());
+    end.wrote(channel.voidPromise(), false);
     assertThat(end.errno(null)).isNull();
     var first = channel.newPromise();
     var last = channel.newPromise();
-    end.wrote(first);
-    end.wrote(last);
+    end.wrote(first, false);
+    end.wrote(last, true);
     assertThat(end.errno(null)).as("not done yet").isNull();
     first.setSuccess();
     ClosedChannelException closed = new ClosedChannelException();
@@ -63,9 +63,37 @@ class ConnectionEndTest {
     last.setFailure(closed);
     assertThat(end.errno(null)).isEqualTo(AbortCause.EPIPE);
     // A response's own failure is read first; a void promise never replaces the kept one.
-    end.wrote(channel.voidPromise());
+    end.wrote(channel.voidPromise(), true);
     assertThat(end.errno(errno(Errors.ERRNO_ECONNRESET_NEGATIVE))).isEqualTo(AbortCause.ECONNRESET);
     assertThat(end.closeReason()).isEqualTo(CloseReason.CLIENT_CLOSE);
+  }
+
+  @Test
+  void aResponsesLastWriteIsDroppedOnceItSucceededAndKeptWhileABodyWriteIsPending() {
+    EmbeddedChannel channel = new EmbeddedChannel();
+    ConnectionEnd end = new ConnectionEnd(false);
+    var body = channel.newPromise();
+    end.wrote(body, false);
+    body.setSuccess();
+    assertThat(end.keepsAWrite()).as("a body write, even a done one, until the response ends").isTrue();
+    var last = channel.newPromise();
+    end.wrote(last, true);
+    assertThat(end.keepsAWrite()).as("the last write in flight").isTrue();
+    last.setSuccess();
+    assertThat(end.keepsAWrite()).as("an idle keep-alive connection keeps no promise").isFalse();
+    assertThat(end.errno(null)).isNull();
+    var failed = channel.newPromise();
+    end.wrote(failed, true);
+    failed.setFailure(errno(Errors.ERRNO_EPIPE_NEGATIVE));
+    assertThat(end.keepsAWrite()).as("a failed last write is kept for its errno").isTrue();
+    assertThat(end.errno(null)).isEqualTo(AbortCause.EPIPE);
+    // An older last write that succeeds late never drops a newer one.
+    var older = channel.newPromise();
+    end.wrote(older, true);
+    var newer = channel.newPromise();
+    end.wrote(newer, true);
+    older.setSuccess();
+    assertThat(end.keepsAWrite()).isTrue();
   }
 
   @Test

@@ -186,9 +186,9 @@ class ConnectionTrackerTest {
 
   @Test
   void everyConnectionIsCountedAcceptedOnceAndOpenUntilItCloses() {
-    OpenConnections open = new OpenConnections();
-    PipelineUnderTest first = new PipelineUnderTest(open, 10, 0, 0, 0);
-    PipelineUnderTest second = new PipelineUnderTest(open, 10, 0, 0, 0);
+    OpenConnections open = new OpenConnections(10);
+    PipelineUnderTest first = new PipelineUnderTest(open, 0, 0, 0);
+    PipelineUnderTest second = new PipelineUnderTest(open, 0, 0, 0);
     assertThat(first.accepted()).isEqualTo(1);
     assertThat(second.accepted()).isEqualTo(1);
     assertThat(open.count()).isEqualTo(2);
@@ -270,9 +270,9 @@ class ConnectionTrackerTest {
 
   @Test
   void aConnectionOverTheCapIsClosedAsOverload() {
-    OpenConnections open = new OpenConnections();
-    PipelineUnderTest first = new PipelineUnderTest(open, 1, 0, 0, 0);
-    PipelineUnderTest second = new PipelineUnderTest(open, 1, 0, 0, 0);
+    OpenConnections open = new OpenConnections(1);
+    PipelineUnderTest first = new PipelineUnderTest(open, 0, 0, 0);
+    PipelineUnderTest second = new PipelineUnderTest(open, 0, 0, 0);
     assertThat(first.channel.isOpen()).isTrue();
     assertThat(second.channel.isOpen()).isFalse();
     assertThat(second.closed(CloseReason.OVERLOAD)).isEqualTo(1);

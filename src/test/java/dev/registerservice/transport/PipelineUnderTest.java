@@ -33,21 +33,26 @@ final class PipelineUnderTest {
   private final FailingWrites failingWrites = new FailingWrites();
 
   PipelineUnderTest(int headerTimeoutSeconds, int idleTimeoutSeconds, int writeTimeoutSeconds) {
-    this(new OpenConnections(), 1_000, headerTimeoutSeconds, idleTimeoutSeconds, writeTimeoutSeconds);
+    this(new OpenConnections(1_000), headerTimeoutSeconds, idleTimeoutSeconds, writeTimeoutSeconds);
   }
 
-  PipelineUnderTest(OpenConnections open, int maxConnections, int headerTimeoutSeconds, int idleTimeoutSeconds,
-      int writeTimeoutSeconds) {
-    this(new EmbeddedChannel(), open, maxConnections, headerTimeoutSeconds, idleTimeoutSeconds, writeTimeoutSeconds);
+  /** @param open the connections open, with their cap */
+  PipelineUnderTest(OpenConnections open, int headerTimeoutSeconds, int idleTimeoutSeconds, int writeTimeoutSeconds) {
+    this(new EmbeddedChannel(), open, headerTimeoutSeconds, idleTimeoutSeconds, writeTimeoutSeconds);
+  }
+
+  /** The handlers installed on {@code channel}, one a listening socket's gate may have let through. */
+  static PipelineUnderTest on(EmbeddedChannel channel, OpenConnections open) {
+    return new PipelineUnderTest(channel, open, 0, 0, 0);
   }
 
   /** On a channel whose two directions shut down apart, as a TCP socket's (lingering closes need it). */
   static PipelineUnderTest duplex() {
-    return new PipelineUnderTest(new DuplexEmbeddedChannel(), new OpenConnections(), 1_000, 0, 0, 0);
+    return new PipelineUnderTest(new DuplexEmbeddedChannel(), new OpenConnections(1_000), 0, 0, 0);
   }
 
-  private PipelineUnderTest(EmbeddedChannel channel, OpenConnections open, int maxConnections,
-      int headerTimeoutSeconds, int idleTimeoutSeconds, int writeTimeoutSeconds) {
+  private PipelineUnderTest(EmbeddedChannel channel, OpenConnections open, int headerTimeoutSeconds,
+      int idleTimeoutSeconds, int writeTimeoutSeconds) {
     this.open = open;
     this.metrics = new ConnectionMetrics(open::count);
     metrics.bindTo(registry);
@@ -56,9 +61,9 @@ final class PipelineUnderTest {
     // Stand-ins for Vert.x's decoder (replaced by the install) and its handler (messages pass on to the test).
     channel.pipeline().addLast(Internals.DECODER, new ChannelInboundHandlerAdapter());
     channel.pipeline().addLast(Internals.HANDLER, new ChannelInboundHandlerAdapter());
-    handlers = new ConnectionHandlers(new ServiceConfig.Limits(maxConnections, headerTimeoutSeconds, idleTimeoutSeconds,
-        writeTimeoutSeconds), metrics, open, shuttingDown::get, new HttpServerOptions(), 65_536,
-        new ServiceConfig.EventLoops(10, 100, 0)::stalled);
+    handlers = new ConnectionHandlers(new ServiceConfig.Limits((int) open.cap(), 256, headerTimeoutSeconds,
+        idleTimeoutSeconds, writeTimeoutSeconds), metrics, open, shuttingDown::get, new HttpServerOptions(), 65_536,
+        new ServiceConfig.EventLoops(10, 100, 0)::stalled, AcceptGate.traffic(open, metrics, (server, error) -> { }));
     handlers.install(channel.pipeline());
     channel.pipeline().addFirst("failingWrites", failingWrites);
   }

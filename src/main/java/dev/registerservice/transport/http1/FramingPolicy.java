@@ -3,6 +3,7 @@ package dev.registerservice.transport.http1;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
+import io.netty.util.concurrent.FastThreadLocal;
 
 /**
  * How a request's body is framed (RFC 9112 section 6), decided from its Transfer-Encoding and Content-Length
@@ -11,6 +12,17 @@ import io.netty.util.AsciiString;
  * Allocates nothing.
  */
 final class FramingPolicy {
+  /**
+   * One per thread (per event loop): it is reset and read within one {@code decode} call (the header section's
+   * end and the request it yields), so the connections of one loop never see each other's, and none holds one.
+   */
+  private static final FastThreadLocal<FramingPolicy> PER_THREAD = new FastThreadLocal<>() {
+    @Override
+    protected FramingPolicy initialValue() {
+      return new FramingPolicy();
+    }
+  };
+
   private boolean contentLength;
   private boolean transferEncoding;
   /** Non-empty transfer-coding elements over all Transfer-Encoding fields, as one list (RFC 9110 section 5.3). */
@@ -19,6 +31,11 @@ final class FramingPolicy {
   private boolean lastIsChunked;
   private boolean badCoding;
   private boolean chunkedBody;
+
+  /** This thread's policy. */
+  static FramingPolicy ofThisThread() {
+    return PER_THREAD.get();
+  }
 
   void reset() {
     contentLength = false;

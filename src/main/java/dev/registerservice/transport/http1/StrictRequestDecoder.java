@@ -55,8 +55,8 @@ public final class StrictRequestDecoder extends VertxRequestDecoder {
   private boolean inHead = true;
   /** A field line ended at the end of the input: the next line's first byte is checked for obs-fold on arrival. */
   private boolean peekPending;
-  private final FramingPolicy framing = new FramingPolicy();
-  private final ChunkedBody body = new ChunkedBody();
+  /** The chunked body being checked, or null while there is none (an idle connection keeps none). */
+  private ChunkedBody body;
   private final RequestLine requestLine = new RequestLine();
   /** The method Netty split, to check the target against it. */
   private String method;
@@ -85,7 +85,7 @@ public final class StrictRequestDecoder extends VertxRequestDecoder {
         return;
       }
     }
-    if (body.active() && !body.scan(buffer)) {
+    if (body != null && body.active() && !body.scan(buffer)) {
       out.add(rejectedBody(body.failure()));
       buffer.skipBytes(buffer.readableBytes());
       return;
@@ -98,7 +98,9 @@ public final class StrictRequestDecoder extends VertxRequestDecoder {
     } finally {
       input = null;
     }
-    body.consumed(buffer.readerIndex() - readerBefore);
+    if (body != null) {
+      body.consumed(buffer.readerIndex() - readerBefore);
+    }
     for (int i = produced; i < out.size(); i++) {
       decoded(out.get(i), buffer);
     }
@@ -126,9 +128,11 @@ public final class StrictRequestDecoder extends VertxRequestDecoder {
         request.setDecoderResult(DecoderResult.failure(new Rejection(headRejection)));
       }
       headRejection = null;
-      if (request.decoderResult().isSuccess() && !(message instanceof LastHttpContent) && framing.chunkedBody()) {
+      boolean chunked = FramingPolicy.ofThisThread().chunkedBody();
+      if (request.decoderResult().isSuccess() && !(message instanceof LastHttpContent) && chunked) {
         // The framing policy let only "Transfer-Encoding: chunked" through. Bytes of the body that came with the
         // head are checked before the request goes up, so the common case (one write) is rejected as a whole: 400.
+        body = new ChunkedBody();
         body.start();
         if (!body.scan(buffer)) {
           request.setDecoderResult(DecoderResult.failure(new Rejection(body.failure())));
@@ -148,14 +152,14 @@ public final class StrictRequestDecoder extends VertxRequestDecoder {
     }
     if (message instanceof LastHttpContent) {
       inHead = true;
-      body.stop();
+      body = null;
     }
   }
 
   /** The one place a connection turns rejected: nothing after this point is decoded or checked. */
   private void reject() {
     rejected = true;
-    body.stop();
+    body = null;
   }
 
   /**
@@ -233,6 +237,7 @@ public final class StrictRequestDecoder extends VertxRequestDecoder {
   /** Called once the header section is parsed, before Netty reconciles the framing headers. */
   @Override
   protected boolean isContentAlwaysEmpty(HttpMessage message) {
+    FramingPolicy framing = FramingPolicy.ofThisThread();
     framing.reset();
     RejectReason reason = message.decoderResult().isSuccess()
         ? HeaderSection.rejection((HttpRequest) message, framing) : null;
