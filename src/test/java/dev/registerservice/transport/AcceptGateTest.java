@@ -45,6 +45,9 @@ class AcceptGateTest {
   private EmbeddedChannel listening(AcceptGate watching) {
     EmbeddedChannel listening = new EmbeddedChannel();
     watching.watch(new EmbeddedChannel(listening, DefaultChannelId.newInstance(), true, false).pipeline());
+    assertThat(listening.pipeline().first()).as("installed from the first connection, first in line")
+        .isNotNull().isSameAs(listening.pipeline().get("acceptGate"));
+    // A second install would throw: the name is taken.
     watching.watch(new EmbeddedChannel(listening, DefaultChannelId.newInstance(), true, false).pipeline());
     return listening;
   }
@@ -102,9 +105,11 @@ class AcceptGateTest {
         listening.pipeline().fireExceptionCaught(Errors.newIOException("accept", -24));
       }
       listening.pipeline().fireExceptionCaught(Errors.newIOException("accept", -23));
+      // On a socket that is not epoll's (NIO, as this stand-in), the errno is read from the JDK's message.
+      listening.pipeline().fireExceptionCaught(new java.io.IOException("Too many open files"));
       listening.checkException(); // nothing reached the tail
       assertThat(failed).containsExactly("traffic emfile", "traffic emfile", "traffic emfile", "traffic emfile",
-          "traffic emfile", "traffic enfile");
+          "traffic emfile", "traffic enfile", "traffic emfile");
       assertThat(listening.config().isAutoRead()).as("accepts paused").isFalse();
       listening.advanceTimeBy(AcceptGate.PAUSE_MILLIS, TimeUnit.MILLISECONDS);
       listening.runScheduledPendingTasks();
