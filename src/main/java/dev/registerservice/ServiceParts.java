@@ -94,7 +94,7 @@ record ServiceParts(ServiceConfig config, PrometheusMeterRegistry registry, Mete
   }
 
   private static void bindProcessMeters(MeterRegistry meters, String transport) {
-    String version = RegisterService.class.getPackage().getImplementationVersion();
+    String version = ServiceParts.class.getPackage().getImplementationVersion();
     new BuildInfo(version == null ? "dev" : version, Internals.vertxVersion(), transport).bindTo(meters);
     new FileDescriptorMetrics().bindTo(meters);
   }
