@@ -359,6 +359,7 @@ body="{\"username\":\"$user\",\"email\":\"$user@example.com\",\"password\":\"cor
 post() { curl -s -m 20 -o "$tmp/post.json" -w '%{http_code}' -H 'Content-Type: application/json' -d "$body" "$http/user/register"; }
 code=$(post)
 check "POST /user/register through the pod: 201 $(cat "$tmp/post.json")" [ "$code" = 201 ]
+first=$(cat "$tmp/post.json")
 row() { podman exec "$pgctr" sh -c 'PGPASSWORD=$POSTGRES_PASSWORD exec psql -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "$1"' _ "SELECT username || ' ' || left(password_hash, 10) FROM users WHERE username = '$user'"; }
 check "the row is in the overlay's PostgreSQL ($(row))" bash -c '[ "$1" = "$2 \$argon2id\$" ]' _ "$(row)" "$user"
 echo "== restart the service's pod (delete, play again)"
@@ -370,7 +371,11 @@ old=$pod
 play_service && ok "a new service pod ($pod, was $old) is ready with its database" || bad "new service pod not ready"
 check "the registration survived: still stored ($(row))" bash -c '[ -n "$1" ]' _ "$(row)"
 code=$(post)
-check "the same username again through the new pod: 409 $(cat "$tmp/post.json")" [ "$code" = 409 ]
+check "the same registration again (same fields, a password that verifies) through the new pod: 201 with the same id ($(cat "$tmp/post.json"), first $first)" \
+  bash -c '[ "$1" = 201 ] && [ "$2" = "$3" ]' _ "$code" "$(cat "$tmp/post.json")" "$first"
+body="{\"username\":\"$user\",\"email\":\"other-$user@example.com\",\"password\":\"another horse battery\",\"country\":\"FR\",\"terms\":true}"
+code=$(post)
+check "the same username by someone else through the new pod: 409 $(cat "$tmp/post.json")" [ "$code" = 409 ]
 podman kube down "$tmp/play-svc.yaml" >/dev/null 2>&1
 podman kube down "$tmp/play-pg.yaml" >/dev/null 2>&1
 
