@@ -54,6 +54,11 @@ interface Libc extends Library {
 
   int close(int fd) throws LastErrorException;
 
+  int PRIO_PROCESS = 0;
+
+  /** With {@code PRIO_PROCESS} and a thread id, Linux sets that one thread's nice value. */
+  int setpriority(int which, int who, int prio) throws LastErrorException;
+
   /** A {@code struct sockaddr_in} for 127.0.0.1:{@code port}. */
   static byte[] loopback(int port) {
     byte[] address = new byte[16];
