@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The abort tests' oracle: an HTTP/1.1 server that asks the kernel itself how each client went away. It is
@@ -52,7 +53,8 @@ public final class KernelReference implements AutoCloseable {
   private final long thinkMillis;
   private final Map<Outcome, AtomicLong> outcomes = new ConcurrentHashMap<>();
   private final Map<Outcome, AtomicLong> midBody = new ConcurrentHashMap<>();
-  private final AtomicLong sendBlockedSince = new AtomicLong();
+  /** Since when the newest connection's thread is blocked in send(), 0 while it is not; one per connection. */
+  private final AtomicReference<AtomicLong> newestSendBlockedSince = new AtomicReference<>(new AtomicLong());
   private volatile boolean closed;
 
   /**
@@ -106,11 +108,11 @@ public final class KernelReference implements AutoCloseable {
   }
 
   /**
-   * Whether a {@code send} has been waiting for at least {@code millis}: the client does not read and the
-   * socket's send buffer is full, which is where the service pauses on backpressure.
+   * Whether the newest connection's {@code send} has been waiting for at least {@code millis}: its client does
+   * not read and the socket's send buffer is full, which is where the service pauses on backpressure.
    */
   public boolean blockedInSendFor(long millis) {
-    long since = sendBlockedSince.get();
+    long since = newestSendBlockedSince.get().get();
     return since != 0 && System.nanoTime() - since >= millis * 1_000_000L;
   }
 
@@ -125,13 +127,17 @@ public final class KernelReference implements AutoCloseable {
         }
         continue;
       }
-      Thread connection = new Thread(() -> serve(fd), "kernel-reference-" + fd);
+      // Each connection has its own mark: an earlier connection's thread that learns of its client's reset
+      // late (on a busy machine) must not clear the newest one's.
+      AtomicLong sendBlockedSince = new AtomicLong();
+      newestSendBlockedSince.set(sendBlockedSince);
+      Thread connection = new Thread(() -> serve(fd, sendBlockedSince), "kernel-reference-" + fd);
       connection.setDaemon(true);
       connection.start();
     }
   }
 
-  private void serve(int fd) {
+  private void serve(int fd, AtomicLong sendBlockedSince) {
     Outcome outcome;
     boolean headSent = false;
     try {
